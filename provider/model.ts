@@ -106,6 +106,8 @@ export interface OrderRequest {
   readonly lines: readonly OrderLineRequest[];
   readonly paymentMethodId?: string;
   readonly notifyEmail?: string;
+  /** Allow a new limit below the assigned seats (users lose licenses). Off unless the desired state says so. */
+  readonly allowBelowUsage?: boolean;
 }
 
 export interface PlaceOrderRequest extends OrderRequest {

@@ -1,0 +1,93 @@
+/**
+ * Picks and opens a backend from configuration. The Pulumi stack config (`csp-seats:*`), the CLI's global
+ * options and the environment (`CSP_SEATS_*`) all resolve to one BackendConfig, so every entry point selects
+ * backends the same way.
+ */
+import * as path from "node:path";
+import type { Clock } from "../clock";
+import { CspSeatsError } from "../errors";
+import type { Portal } from "./portal";
+
+export type BackendKind = "embedded" | "http" | "cloudblue";
+
+export interface CloudBlueConfig {
+  readonly endpoint: string;
+  readonly marketplace: string;
+  readonly subscriptionKey: string;
+  readonly username: string;
+  readonly password: string;
+  /** Microsoft Graph, for assigned seats (SimpleAPI has no usage field). */
+  readonly graph?: {
+    readonly endpoint?: string;
+    readonly tokenEndpoint?: string;
+    readonly tenantId: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+  };
+  /** CloudBlue mpn -> Microsoft skuPartNumber. */
+  readonly skuMap?: Readonly<Record<string, string>>;
+}
+
+export interface BackendConfig {
+  readonly backend: BackendKind;
+  /** `http`: the base URL of a csp-seats portal API (e.g. `csp-seats portal serve`). */
+  readonly endpoint?: string;
+  /** `http`: bearer token. Secret: never logged. */
+  readonly token?: string;
+  /** `embedded`: the state file. */
+  readonly statePath?: string;
+  readonly cloudblue?: CloudBlueConfig;
+}
+
+/** The embedded portal's state file when none is configured: `.csp-seats/portal-state.json` under `cwd`. */
+export function getDefaultStatePath(cwd: string): string {
+  return path.join(cwd, ".csp-seats", "portal-state.json");
+}
+
+/**
+ * Resolves a BackendConfig from explicit options over the environment (`CSP_SEATS_BACKEND`,
+ * `CSP_SEATS_ENDPOINT`, `CSP_SEATS_TOKEN`, `CSP_SEATS_STATE`). An endpoint without a backend means `http`.
+ */
+export function resolveBackendConfig(
+  explicit: Partial<BackendConfig>,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): BackendConfig {
+  const endpoint = explicit.endpoint ?? (env.CSP_SEATS_ENDPOINT || undefined);
+  const backend = (explicit.backend ?? (env.CSP_SEATS_BACKEND || undefined) ?? (endpoint ? "http" : "embedded")) as BackendKind;
+  if (!["embedded", "http", "cloudblue"].includes(backend)) {
+    throw new CspSeatsError("CONFIG_BACKEND", `unknown backend "${backend}"`, "Use one of: embedded, http, cloudblue.");
+  }
+  const statePath = explicit.statePath ?? (env.CSP_SEATS_STATE || undefined) ?? getDefaultStatePath(cwd);
+  return {
+    backend,
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...((explicit.token ?? env.CSP_SEATS_TOKEN) ? { token: explicit.token ?? env.CSP_SEATS_TOKEN } : {}),
+    statePath: path.resolve(cwd, statePath),
+    ...(explicit.cloudblue ? { cloudblue: explicit.cloudblue } : {}),
+  };
+}
+
+/** Opens the configured backend. Callers must `close()` it. */
+export async function createPortal(config: BackendConfig, options: { clock?: Clock } = {}): Promise<Portal> {
+  switch (config.backend) {
+    case "embedded": {
+      const { openEmbeddedPortal } = await import("./embedded/embedded-portal.js");
+      return openEmbeddedPortal({ statePath: config.statePath!, ...(options.clock ? { clock: options.clock } : {}) });
+    }
+    case "http": {
+      if (!config.endpoint) {
+        throw new CspSeatsError("CONFIG_ENDPOINT", "the http backend needs an endpoint", "Set csp-seats:endpoint (or --endpoint, CSP_SEATS_ENDPOINT).");
+      }
+      const { createHttpPortal } = await import("./http/http-portal.js");
+      return createHttpPortal({ endpoint: config.endpoint, ...(config.token ? { token: config.token } : {}) });
+    }
+    case "cloudblue": {
+      if (!config.cloudblue) {
+        throw new CspSeatsError("CONFIG_CLOUDBLUE", "the cloudblue backend needs its settings", "Set csp-seats:endpoint, marketplace, subscriptionKey, username and password (see README, Backends).");
+      }
+      const { createCloudBluePortal } = await import("./cloudblue/cloudblue-portal.js");
+      return createCloudBluePortal(config.cloudblue);
+    }
+  }
+}
