@@ -1,0 +1,344 @@
+/**
+ * A small resilient JSON-over-HTTP client shared by the backends that talk to a portal over the network (the
+ * embedded portal's API, CloudBlue Commerce). One keep-alive undici Pool per origin bounds concurrency; requests
+ * that are safe to repeat are retried on connection failures, timeouts, 429 and 5xx with exponential backoff and
+ * full jitter, honouring (a capped) Retry-After. Every failure is a CspSeatsError with a stable code, the HTTP
+ * status and the correlation id; secrets (tokens, passwords) are redacted from every text it produces.
+ */
+import { randomUUID } from "node:crypto";
+import { Pool } from "undici";
+import { CspSeatsError, isCspSeatsError } from "../../errors";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface HttpResponse<T> {
+  status: number;
+  /** Lower-case header names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** Parsed JSON when the response says it is JSON, the text otherwise (undefined when empty). */
+  body: T;
+  correlationId?: string;
+}
+
+export interface HttpRetryInfo {
+  /** The attempt that failed, from 1. */
+  attempt: number;
+  retriesLeft: number;
+  /** How long the client waits before the next attempt. */
+  delayMs: number;
+  error: CspSeatsError;
+}
+
+export interface HttpClientOptions {
+  /** Origin plus an optional path prefix, e.g. `http://127.0.0.1:8080` or `https://api.example.com/simpleapi/1.15`. */
+  baseUrl: string;
+  /** Extra headers (e.g. auth); called before every attempt so a refreshed token is picked up. */
+  headers?: () => Promise<Record<string, string>> | Record<string, string>;
+  /** Values to redact from every error and log text. */
+  secrets?: () => string[];
+  /** undici Pool size: at most this many requests in flight, the rest queue. Default 8. */
+  connections?: number;
+  /** Headers and body timeouts per attempt. Default 30 s. */
+  timeoutMs?: number;
+  /** Retries after the first attempt. Default 4. */
+  retries?: number;
+  /** Backoff base. Default 200 ms. */
+  minRetryDelayMs?: number;
+  /** Backoff ceiling. Default 10 s. */
+  maxRetryDelayMs?: number;
+  /** The longest Retry-After the client will wait; longer values are capped. Default 60 s. */
+  maxRetryAfterMs?: number;
+  /** Header carrying the correlation id (sent with every request, read from every response). Default `x-correlation-id`. */
+  correlationHeader?: string;
+  /** Vendor-specific error mapping of a non-2xx response; undefined falls back to the generic HTTP_* codes. */
+  mapError?: (response: HttpResponse<unknown>) => CspSeatsError | undefined;
+  /** Told about each retry before the client waits (for logs and tests). */
+  onRetry?: (info: HttpRetryInfo) => void;
+  /** Called once on a 401 (e.g. to refresh a token); return true to retry the request once. */
+  onUnauthorized?: () => Promise<boolean>;
+  /** How to wait between attempts; injectable so tests run without real delays. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** Path below the base URL, e.g. `/v1/orders`. */
+  path: string;
+  query?: Record<string, string | undefined>;
+  /** Sent as JSON. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Whether repeating the request is harmless. Default: GET yes; POST only with an Idempotency-Key header; others no. */
+  retrySafe?: boolean;
+  /** Sent as application/x-www-form-urlencoded (OAuth token endpoints); excludes `body`. */
+  form?: Record<string, string>;
+}
+
+const DEFAULTS = {
+  connections: 8,
+  timeoutMs: 30_000,
+  retries: 4,
+  minRetryDelayMs: 200,
+  maxRetryDelayMs: 10_000,
+  maxRetryAfterMs: 60_000,
+  correlationHeader: "x-correlation-id",
+};
+
+const REDACTED = "[redacted]";
+
+/** Codes whose failure may be transient: the same request can succeed when repeated (if repeating is safe). */
+const TRANSIENT_CODES = new Set(["HTTP_TIMEOUT", "HTTP_CONNECTION", "HTTP_THROTTLED", "HTTP_SERVER_ERROR", "PORTAL_THROTTLED", "PORTAL_INTERNAL", "PORTAL_UNAVAILABLE"]);
+
+/** Whether an error from HttpClient may succeed on a later attempt (connection, timeout, throttling, 5xx). */
+export function isTransientHttpError(error: unknown): boolean {
+  if (!isCspSeatsError(error)) return false;
+  if (TRANSIENT_CODES.has(error.code)) return true;
+  return error.status !== undefined && (error.status === 429 || error.status >= 500);
+}
+
+/**
+ * Whether the server may have acted on a request whose reply was lost: the connection broke or timed out after
+ * the request was sent, or the server failed with a 5xx. A 429 or 503 means the server refused it.
+ */
+export function isOutcomeUnknown(error: unknown): boolean {
+  if (!isCspSeatsError(error)) return false;
+  if (error.code === "HTTP_TIMEOUT" || error.code === "HTTP_CONNECTION") return true;
+  return error.status !== undefined && error.status >= 500 && error.status !== 503;
+}
+
+function validateOptions(options: HttpClientOptions): void {
+  if (typeof options?.baseUrl !== "string") throw new TypeError("Expected `baseUrl` to be a string");
+  const url = new URL(options.baseUrl);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError(`Expected \`baseUrl\` to be http(s), got ${url.protocol}`);
+  for (const key of ["connections", "timeoutMs", "retries", "minRetryDelayMs", "maxRetryDelayMs", "maxRetryAfterMs"] as const) {
+    const value = options[key];
+    if (value !== undefined && (!Number.isFinite(value) || value < 0)) throw new TypeError(`Expected \`${key}\` to be a non-negative number, got ${value}`);
+  }
+  if (options.connections !== undefined && options.connections < 1) throw new TypeError("Expected `connections` to be at least 1");
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Parses Retry-After (delta seconds or an HTTP date) into milliseconds. */
+function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value.trim()) * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return headers;
+}
+
+function hasHeader(headers: Record<string, string> | undefined, name: string): boolean {
+  return Object.keys(headers ?? {}).some((key) => key.toLowerCase() === name);
+}
+
+const STATUS_CODES: Record<number, [string, string, string]> = {
+  400: ["HTTP_BAD_REQUEST", "the server refused the request as malformed", "Check the request data; this is likely a bug in csp-seats if it persists."],
+  401: ["HTTP_UNAUTHORIZED", "the server refused the credentials", "Check the token or credentials configured for this backend."],
+  403: ["HTTP_FORBIDDEN", "the server refused access to this resource", "Check that the account has permission for this operation."],
+  404: ["HTTP_NOT_FOUND", "the server has no such resource", "Check the id and the endpoint URL."],
+  409: ["HTTP_CONFLICT", "the server reported a conflicting change in progress", "Wait for the other change to finish, then retry."],
+  412: ["HTTP_PRECONDITION_FAILED", "the resource changed since it was read", "Read it again (run the plan again) and retry."],
+  422: ["HTTP_UNPROCESSABLE", "the server refused the request data", "Check the values sent; the server's message says which one."],
+  429: ["HTTP_THROTTLED", "the server is throttling requests", "Wait a minute and retry, or lower the concurrency."],
+};
+
+/** The generic error for a non-2xx response. */
+function mapStatusError(response: HttpResponse<unknown>, method: string, path: string): CspSeatsError {
+  const known = STATUS_CODES[response.status];
+  const [code, summary, fix] =
+    known ??
+    (response.status >= 500
+      ? ["HTTP_SERVER_ERROR", "the server failed to handle the request", "Retry later; if it persists, contact the portal's support with the correlation id."]
+      : ["HTTP_CLIENT_ERROR", "the server refused the request", "Check the request; the server's message says why."]);
+  return new CspSeatsError(code, `${method} ${path}: ${summary} (HTTP ${response.status})`, fix, {
+    status: response.status,
+    ...(response.correlationId ? { correlationId: response.correlationId } : {}),
+  });
+}
+
+/** Maps an undici/network failure to HTTP_TIMEOUT or HTTP_CONNECTION. */
+function mapNetworkError(error: unknown, method: string, path: string, origin: string, correlationId: string): CspSeatsError {
+  const code = (error as { code?: unknown })?.code;
+  const detail = typeof code === "string" ? code : error instanceof Error ? error.name : "unknown";
+  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
+    return new CspSeatsError("HTTP_TIMEOUT", `${method} ${path}: ${origin} did not answer in time (${detail})`, "Check that the portal is up and reachable; raise the timeout if it is just slow.", { correlationId, details: { cause: detail } });
+  }
+  return new CspSeatsError("HTTP_CONNECTION", `${method} ${path}: the connection to ${origin} failed (${detail})`, "Check the endpoint URL and that the portal is running and reachable.", { correlationId, details: { cause: detail } });
+}
+
+/** Builds a copy of `error` with every secret replaced; the stack is rebuilt from the clean message. */
+function redactError(error: CspSeatsError, secrets: string[]): CspSeatsError {
+  const live = secrets.filter((secret) => typeof secret === "string" && secret.length > 0);
+  const clean = (text: string): string => live.reduce((out, secret) => out.split(secret).join(REDACTED), text);
+  const details = error.details ? (JSON.parse(clean(JSON.stringify(error.details))) as Record<string, unknown>) : undefined;
+  const copy = new CspSeatsError(error.code, clean(error.summary), clean(error.fix), {
+    ...(error.status !== undefined ? { status: error.status } : {}),
+    ...(error.correlationId !== undefined ? { correlationId: clean(error.correlationId) } : {}),
+    ...(details ? { details } : {}),
+  });
+  if (copy.stack) copy.stack = clean(copy.stack);
+  return copy;
+}
+
+/**
+ * The client. One instance per base URL; `close()` releases its sockets.
+ *
+ * Retry policy: a request is repeated only when `retrySafe` (GET, or POST carrying an Idempotency-Key, or the
+ * caller says so) and the failure is transient (connection/timeout/429/5xx). A 401 triggers `onUnauthorized` once.
+ */
+export class HttpClient {
+  private readonly options: HttpClientOptions;
+  private readonly pool: Pool;
+  private readonly origin: string;
+  private readonly prefix: string;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(options: HttpClientOptions) {
+    validateOptions(options);
+    this.options = options;
+    const url = new URL(options.baseUrl);
+    this.origin = url.origin;
+    this.prefix = url.pathname.replace(/\/+$/, "");
+    const timeout = options.timeoutMs ?? DEFAULTS.timeoutMs;
+    this.pool = new Pool(this.origin, {
+      connections: options.connections ?? DEFAULTS.connections,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      connectTimeout: Math.min(timeout, 10_000),
+      keepAliveTimeout: 10_000,
+    });
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  /** Sends `req`, retrying where safe; resolves with a 2xx response or rejects with a CspSeatsError. */
+  async request<T>(req: HttpRequest): Promise<HttpResponse<T>> {
+    try {
+      return await this.send<T>(req);
+    } catch (error) {
+      const failure = isCspSeatsError(error)
+        ? (error as CspSeatsError)
+        : new CspSeatsError("HTTP_INTERNAL", `${req.method} ${req.path}: the request could not be sent (${error instanceof Error ? error.message : String(error)})`, "This is a bug in csp-seats; please report it.");
+      throw redactError(failure, this.secrets());
+    }
+  }
+
+  /** Closes the pool's sockets once in-flight requests finish. */
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  private secrets(): string[] {
+    try {
+      return this.options.secrets?.() ?? [];
+    } catch {
+      return [];
+    }
+  }
+
+  private isRetrySafe(req: HttpRequest): boolean {
+    if (req.retrySafe !== undefined) return req.retrySafe;
+    if (req.method === "GET") return true;
+    return req.method === "POST" && hasHeader(req.headers, "idempotency-key");
+  }
+
+  private buildPath(req: HttpRequest): string {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(req.query ?? {})) if (value !== undefined) search.append(key, value);
+    const query = search.toString();
+    return `${this.prefix}${req.path.startsWith("/") ? "" : "/"}${req.path}${query ? `?${query}` : ""}`;
+  }
+
+  private backoff(attempt: number): number {
+    const min = this.options.minRetryDelayMs ?? DEFAULTS.minRetryDelayMs;
+    const max = this.options.maxRetryDelayMs ?? DEFAULTS.maxRetryDelayMs;
+    const ceiling = Math.min(max, min * 2 ** (attempt - 1));
+    return Math.round(Math.random() * ceiling);
+  }
+
+  private async send<T>(req: HttpRequest): Promise<HttpResponse<T>> {
+    const retries = this.options.retries ?? DEFAULTS.retries;
+    const safe = this.isRetrySafe(req);
+    const path = this.buildPath(req);
+    const correlationHeader = (this.options.correlationHeader ?? DEFAULTS.correlationHeader).toLowerCase();
+    let unauthorizedRetried = false;
+    for (let attempt = 1; ; attempt += 1) {
+      const correlationId = randomUUID();
+      let failure: CspSeatsError;
+      let retryAfterMs: number | undefined;
+      try {
+        const response = await this.attempt<T>(req, path, correlationHeader, correlationId);
+        if (response.status >= 200 && response.status < 300) return response;
+        retryAfterMs = parseRetryAfter(response.headers["retry-after"], Date.now());
+        failure = this.options.mapError?.(response as HttpResponse<unknown>) ?? mapStatusError(response as HttpResponse<unknown>, req.method, req.path);
+        if (response.status === 401 && !unauthorizedRetried && this.options.onUnauthorized) {
+          unauthorizedRetried = true;
+          if (await this.options.onUnauthorized()) {
+            attempt -= 1;
+            continue;
+          }
+        }
+      } catch (error) {
+        failure = isCspSeatsError(error) ? (error as CspSeatsError) : mapNetworkError(error, req.method, req.path, this.origin, correlationId);
+      }
+      const retriesLeft = retries - (attempt - 1);
+      if (!safe || retriesLeft <= 0 || !isTransientHttpError(failure)) {
+        if (attempt > 1) {
+          throw new CspSeatsError(failure.code, `${failure.summary} (after ${attempt} attempts)`, failure.fix, {
+            ...(failure.status !== undefined ? { status: failure.status } : {}),
+            ...(failure.correlationId ? { correlationId: failure.correlationId } : {}),
+            details: { ...(failure.details ?? {}), attempts: attempt },
+          });
+        }
+        throw failure;
+      }
+      const maxRetryAfter = this.options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs;
+      const delayMs = Math.max(this.backoff(attempt), retryAfterMs === undefined ? 0 : Math.min(retryAfterMs, maxRetryAfter));
+      this.options.onRetry?.({ attempt, retriesLeft: retriesLeft - 1, delayMs, error: redactError(failure, this.secrets()) });
+      await this.sleep(delayMs);
+    }
+  }
+
+  private async attempt<T>(req: HttpRequest, path: string, correlationHeader: string, correlationId: string): Promise<HttpResponse<T>> {
+    const headers: Record<string, string> = { accept: "application/json", [correlationHeader]: correlationId };
+    let body: string | undefined;
+    if (req.form !== undefined) {
+      headers["content-type"] = "application/x-www-form-urlencoded";
+      body = new URLSearchParams(req.form).toString();
+    } else if (req.body !== undefined) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(req.body);
+    }
+    Object.assign(headers, await this.options.headers?.(), req.headers);
+    const timeout = this.options.timeoutMs ?? DEFAULTS.timeoutMs;
+    const response = await this.pool.request({ method: req.method, path, headers, body, headersTimeout: timeout, bodyTimeout: timeout });
+    const text = await response.body.text();
+    const responseHeaders = flattenHeaders(response.headers);
+    let parsed: unknown = text === "" ? undefined : text;
+    if (text !== "" && /json/i.test(responseHeaders["content-type"] ?? "")) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        if (response.statusCode < 300) {
+          throw new CspSeatsError("HTTP_BAD_RESPONSE", `${req.method} ${req.path}: the server sent malformed JSON`, "Check that the endpoint points at the right API.", { status: response.statusCode, correlationId: responseHeaders[correlationHeader] ?? correlationId });
+        }
+      }
+    }
+    return {
+      status: response.statusCode,
+      headers: responseHeaders,
+      body: parsed as T,
+      correlationId: responseHeaders[correlationHeader] ?? correlationId,
+    };
+  }
+}
