@@ -91,6 +91,15 @@ describe("HttpClient retries", () => {
     expect(retries).toEqual([1, 2]);
   });
 
+  it("tells the caller the server's Retry-After when it does not retry (so its own loop can pace itself)", async () => {
+    const { url } = await startServer((_req, res) => sendJson(res, 429, {}, { "retry-after": "7" }));
+    const client = createClient({ baseUrl: url, maxRetryAfterMs: 3_000 });
+    const error = await captureError(client.request({ method: "POST", path: "/orders", retrySafe: false }));
+    expect([error.code, error.status, error.details?.retryAfterMs]).toEqual(["HTTP_THROTTLED", 429, 7_000]);
+    expect(client.getRetryDelay(1, 7_000)).toBe(3_000);
+    expect(client.getRetryDelay(10)).toBeLessThanOrEqual(5);
+  });
+
   it.each([
     { reason: "a POST without an idempotency key may have been applied", headers: {}, retrySafe: undefined, expectedHits: 1 },
     { reason: "a POST with an idempotency key is safe to repeat", headers: { "Idempotency-Key": "k1" }, retrySafe: undefined, expectedHits: 2 },

@@ -177,6 +177,15 @@ function mapNetworkError(error: unknown, method: string, path: string, origin: s
   return new CspSeatsError("HTTP_CONNECTION", `${method} ${path}: the connection to ${origin} failed (${detail})`, "Check the endpoint URL and that the portal is running and reachable.", { correlationId, details: { cause: detail } });
 }
 
+/** A copy of `error` with extra details (and optionally a suffix on the summary). */
+function withDetails(error: CspSeatsError, details: Record<string, unknown>, suffix = ""): CspSeatsError {
+  return new CspSeatsError(error.code, `${error.summary}${suffix}`, error.fix, {
+    ...(error.status !== undefined ? { status: error.status } : {}),
+    ...(error.correlationId ? { correlationId: error.correlationId } : {}),
+    details: { ...(error.details ?? {}), ...details },
+  });
+}
+
 /** Builds a copy of `error` with every secret replaced; the stack is rebuilt from the clean message. */
 function redactError(error: CspSeatsError, secrets: string[]): CspSeatsError {
   const live = secrets.filter((secret) => typeof secret === "string" && secret.length > 0);
@@ -259,11 +268,23 @@ export class HttpClient {
     return `${this.prefix}${req.path.startsWith("/") ? "" : "/"}${req.path}${query ? `?${query}` : ""}`;
   }
 
-  private backoff(attempt: number): number {
+  /**
+   * The wait before retrying after failed attempt number `attempt` (from 1): exponential backoff with full
+   * jitter, but never less than the server's Retry-After (capped at maxRetryAfterMs). Public so callers that
+   * run their own recovery loop (look up, then resend) pace it the same way.
+   */
+  getRetryDelay(attempt: number, retryAfterMs?: number): number {
     const min = this.options.minRetryDelayMs ?? DEFAULTS.minRetryDelayMs;
     const max = this.options.maxRetryDelayMs ?? DEFAULTS.maxRetryDelayMs;
     const ceiling = Math.min(max, min * 2 ** (attempt - 1));
-    return Math.round(Math.random() * ceiling);
+    const jittered = Math.round(Math.random() * ceiling);
+    const maxRetryAfter = this.options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs;
+    return Math.max(jittered, retryAfterMs === undefined ? 0 : Math.min(retryAfterMs, maxRetryAfter));
+  }
+
+  /** Waits `ms` with the configured (possibly injected) sleep. */
+  async wait(ms: number): Promise<void> {
+    await this.sleep(ms);
   }
 
   private async send<T>(req: HttpRequest): Promise<HttpResponse<T>> {
@@ -281,6 +302,7 @@ export class HttpClient {
         if (response.status >= 200 && response.status < 300) return response;
         retryAfterMs = parseRetryAfter(response.headers["retry-after"], Date.now());
         failure = this.options.mapError?.(response as HttpResponse<unknown>) ?? mapStatusError(response as HttpResponse<unknown>, req.method, req.path);
+        if (retryAfterMs !== undefined) failure = withDetails(failure, { retryAfterMs });
         if (response.status === 401 && !unauthorizedRetried && this.options.onUnauthorized) {
           unauthorizedRetried = true;
           if (await this.options.onUnauthorized()) {
@@ -294,16 +316,11 @@ export class HttpClient {
       const retriesLeft = retries - (attempt - 1);
       if (!safe || retriesLeft <= 0 || !isTransientHttpError(failure)) {
         if (attempt > 1) {
-          throw new CspSeatsError(failure.code, `${failure.summary} (after ${attempt} attempts)`, failure.fix, {
-            ...(failure.status !== undefined ? { status: failure.status } : {}),
-            ...(failure.correlationId ? { correlationId: failure.correlationId } : {}),
-            details: { ...(failure.details ?? {}), attempts: attempt },
-          });
+          throw withDetails(failure, { attempts: attempt }, ` (after ${attempt} attempts)`);
         }
         throw failure;
       }
-      const maxRetryAfter = this.options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs;
-      const delayMs = Math.max(this.backoff(attempt), retryAfterMs === undefined ? 0 : Math.min(retryAfterMs, maxRetryAfter));
+      const delayMs = this.getRetryDelay(attempt, retryAfterMs);
       this.options.onRetry?.({ attempt, retriesLeft: retriesLeft - 1, delayMs, error: redactError(failure, this.secrets()) });
       await this.sleep(delayMs);
     }
