@@ -30,6 +30,8 @@ export interface PlannedLine {
   /** Seats that can still be removed with a refund, and until when (the earliest closing window). */
   readonly refundableQuantity: number;
   readonly refundableUntil?: string;
+  /** True when the portal already has this change scheduled for renewal, so nothing is ordered for it. */
+  readonly alreadyScheduled?: boolean;
 }
 
 export type FindingSeverity = "warning" | "violation";
@@ -43,6 +45,8 @@ export interface PlanFinding {
   readonly sku?: string;
   readonly message: string;
   readonly fix?: string;
+  /** Where the subscription is declared in the desired-state file (`seats.yaml:12:5`), when known. */
+  readonly location?: string;
 }
 
 /** The order line that will be sent to the portal (one order per subscription carries all of them). */
@@ -72,6 +76,10 @@ export interface SubscriptionPlan {
   readonly paymentMethodId?: string;
   readonly notifyEmail?: string;
   readonly allowBelowUsage: boolean;
+  /** True when a violation blocks this subscription: nothing is ordered and it is left out of the totals. */
+  readonly blocked?: boolean;
+  /** Label of the payment method the order will use, for review. */
+  readonly paymentMethodLabel?: string;
 }
 
 export interface CurrencyTotals {

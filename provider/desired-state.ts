@@ -1,0 +1,440 @@
+/**
+ * The desired state: seats.yaml parsed, validated against schema/seats.schema.json and turned into plain data.
+ * Every problem (YAML syntax, duplicate keys, schema violations, duplicate subscription ids) is reported at once,
+ * each with file:line:col and the JSON path, so a user fixes the whole file in one pass.
+ */
+import * as fs from "node:fs/promises";
+import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";
+import { CspSeatsError } from "./errors";
+import seatsSchema from "../schema/seats.schema.json";
+
+export type DowngradePolicy = "at-renewal" | "refuse";
+
+/** Limits one run may not exceed; a plan that would is refused for that subscription. */
+export interface Guardrails {
+  /** Allow a limit below the assigned seats (users lose their licenses). */
+  readonly allowBelowUsage?: boolean;
+  /** Most seats one line may grow by in one run. */
+  readonly maxIncrease?: number;
+  /** Most seats one line may shrink by in one run. */
+  readonly maxDecrease?: number;
+  /** Most one run may charge per subscription, decimal string in the subscription's currency. */
+  readonly maxCharge?: string;
+}
+
+/** Settings shared by `defaults` and each subscription (the subscription's own win). */
+export interface DesiredSettings {
+  /** Payment method id or label. */
+  readonly paymentMethod?: string;
+  readonly notifyEmail?: string;
+  readonly downgradePolicy?: DowngradePolicy;
+  readonly guardrails?: Guardrails;
+}
+
+/** Where something was written in the desired-state file. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export interface DesiredSubscription extends DesiredSettings {
+  readonly id: string;
+  /** The portal's name for it; a mismatch means a wrong id. */
+  readonly name?: string;
+  /** Seats per SKU, in file order. SKUs not listed are left alone. */
+  readonly licenses: Readonly<Record<string, number>>;
+  /** Where the subscription is declared (for messages); absent when built in code. */
+  readonly source?: SourceLocation;
+}
+
+export interface DesiredState {
+  readonly defaults: DesiredSettings;
+  readonly subscriptions: readonly DesiredSubscription[];
+  /** The file it was read from, when it was read from one. */
+  readonly fileName?: string;
+}
+
+/** Settings with defaults applied: what the planner actually uses for one subscription. */
+export interface ResolvedSettings {
+  readonly paymentMethod?: string;
+  readonly notifyEmail?: string;
+  readonly downgradePolicy: DowngradePolicy;
+  readonly allowBelowUsage: boolean;
+  readonly maxIncrease?: number;
+  readonly maxDecrease?: number;
+  readonly maxCharge?: string;
+}
+
+/** One problem in the desired-state file, located. */
+export interface LocatedError {
+  /** Stable code: YAML_SYNTAX, DUPLICATE_KEY, EMPTY_FILE, SCHEMA_REQUIRED, SCHEMA_UNKNOWN_PROPERTY, SCHEMA_TYPE, SCHEMA_ENUM, SCHEMA_PATTERN, SCHEMA_VIOLATION, INVALID_SEAT_COUNT, DUPLICATE_SUBSCRIPTION. */
+  readonly code: string;
+  readonly message: string;
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly col: number;
+  /** JSON path of the offending value, e.g. `subscriptions[0].licenses.CFQ7TTC0LH18`; `$` for the whole file. */
+  readonly path: string;
+}
+
+export type ParseResult = { readonly ok: true; readonly value: DesiredState } | { readonly ok: false; readonly errors: readonly LocatedError[] };
+
+let compiled: ValidateFunction | undefined;
+
+function getValidator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+    compiled = ajv.compile(seatsSchema);
+  }
+  return compiled;
+}
+
+/** Formats a located error the way compilers do: `file:line:col: message (path)`. */
+export function formatLocatedError(error: LocatedError): string {
+  return `${error.file}:${error.line}:${error.col}: ${error.message} (${error.path})`;
+}
+
+/** Settings for `subscription` with `defaults` filled in (guardrails merge key by key). */
+export function resolveSettings(subscription: DesiredSettings, defaults: DesiredSettings): ResolvedSettings {
+  const guardrails: Guardrails = { ...defaults.guardrails, ...subscription.guardrails };
+  const paymentMethod = subscription.paymentMethod ?? defaults.paymentMethod;
+  const notifyEmail = subscription.notifyEmail ?? defaults.notifyEmail;
+  return {
+    ...(paymentMethod !== undefined ? { paymentMethod } : {}),
+    ...(notifyEmail !== undefined ? { notifyEmail } : {}),
+    downgradePolicy: subscription.downgradePolicy ?? defaults.downgradePolicy ?? "at-renewal",
+    allowBelowUsage: guardrails.allowBelowUsage ?? false,
+    ...(guardrails.maxIncrease !== undefined ? { maxIncrease: guardrails.maxIncrease } : {}),
+    ...(guardrails.maxDecrease !== undefined ? { maxDecrease: guardrails.maxDecrease } : {}),
+    ...(guardrails.maxCharge !== undefined ? { maxCharge: guardrails.maxCharge } : {}),
+  };
+}
+
+function decodePointer(pointer: string): string[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$-]*$/;
+
+/** `["subscriptions","0","licenses","A B"]` -> `subscriptions[0].licenses["A B"]`. */
+function formatPath(segments: readonly string[]): string {
+  if (segments.length === 0) return "$";
+  let out = "";
+  for (const segment of segments) {
+    if (/^\d+$/.test(segment)) out += `[${segment}]`;
+    else if (IDENTIFIER.test(segment)) out += out === "" ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+function findPair(node: unknown, key: string): Pair | undefined {
+  if (!isMap(node)) return undefined;
+  return node.items.find((pair) => (isScalar(pair.key) ? String(pair.key.value) : String(pair.key)) === key) as Pair | undefined;
+}
+
+/**
+ * The YAML node at `segments`, or the closest ancestor that exists (merge keys and aliases can hide a path).
+ * `keyOf` asks for the key node of that property instead of its value.
+ */
+function locateNode(doc: Document, segments: readonly string[], keyOf?: string): Node | undefined {
+  let node: unknown = doc.contents;
+  let found = node as Node | undefined;
+  for (const segment of segments) {
+    if (isMap(node)) {
+      const pair = findPair(node, segment);
+      if (!pair) break;
+      node = pair.value ?? pair.key;
+    } else if (isSeq(node)) {
+      node = node.items[Number(segment)];
+    } else break;
+    if (!node || !(node as Node).range) break;
+    found = node as Node;
+  }
+  if (keyOf !== undefined) {
+    const pair = findPair(found, keyOf);
+    if (pair && isScalar(pair.key) && pair.key.range) return pair.key;
+  }
+  return found;
+}
+
+/** The path and key name of the mapping key that starts at `offset` (where yaml reports a duplicate key). */
+function findKeyAt(node: unknown, offset: number, segments: string[] = []): { segments: string[]; key: string } | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) return { segments, key };
+      const inner = findKeyAt(pair.value, offset, [...segments, key]);
+      if (inner) return inner;
+    }
+  } else if (isSeq(node)) {
+    for (let i = 0; i < node.items.length; i += 1) {
+      const inner = findKeyAt(node.items[i], offset, [...segments, String(i)]);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+function positionOf(node: Node | undefined, lineCounter: LineCounter): { line: number; col: number } {
+  const offset = node?.range?.[0] ?? 0;
+  return lineCounter.linePos(offset);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return Array.isArray(value) ? "a list" : "a mapping";
+}
+
+function valueAt(data: unknown, segments: readonly string[]): unknown {
+  let value = data;
+  for (const segment of segments) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}
+
+/** Turns one ajv error into a code and a message a person can act on. */
+function describeSchemaError(error: ErrorObject, segments: readonly string[], data: unknown): { code: string; message: string; keyOf?: string } {
+  const value = valueAt(data, segments);
+  const last = segments[segments.length - 1];
+  const inLicenses = segments.length >= 2 && segments[segments.length - 2] === "licenses";
+  if (inLicenses && (error.keyword === "type" || error.keyword === "minimum")) {
+    return { code: "INVALID_SEAT_COUNT", message: `seat count for ${last} must be a whole number of seats, 0 or more; got ${describeValue(value)}` };
+  }
+  if (last === "maxCharge" && (error.keyword === "type" || error.keyword === "pattern")) {
+    return {
+      code: error.keyword === "type" ? "SCHEMA_TYPE" : "SCHEMA_PATTERN",
+      message: `maxCharge must be a quoted decimal string such as "500.00" (exact money, never a float); got ${describeValue(value)}`,
+    };
+  }
+  switch (error.keyword) {
+    case "required": {
+      const missing = String((error.params as { missingProperty: string }).missingProperty);
+      return { code: "SCHEMA_REQUIRED", message: `missing required property "${missing}"` };
+    }
+    case "additionalProperties": {
+      const extra = String((error.params as { additionalProperty: string }).additionalProperty);
+      const known = Object.keys(propertiesFor(segments));
+      const suggestion = suggest(extra, known);
+      return {
+        code: "SCHEMA_UNKNOWN_PROPERTY",
+        message: `unknown property "${extra}"${suggestion ? ` (did you mean "${suggestion}"?)` : known.length ? ` (expected one of: ${known.join(", ")})` : ""}`,
+        keyOf: extra,
+      };
+    }
+    case "type": {
+      const expected = (error.params as { type: string | string[] }).type;
+      const text = Array.isArray(expected) ? expected.join(" or ") : expected;
+      return { code: "SCHEMA_TYPE", message: `${last ?? "the file"} must be ${text === "object" ? "a mapping" : text === "array" ? "a list" : `a ${text}`}; got ${describeValue(value)}` };
+    }
+    case "enum": {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ");
+      return { code: "SCHEMA_ENUM", message: `${last} must be one of ${allowed}; got ${describeValue(value)}` };
+    }
+    case "pattern":
+      return { code: "SCHEMA_PATTERN", message: `${last} ${describeValue(value)} is not ${last === "notifyEmail" ? "an e-mail address" : "in the expected format"}` };
+    case "minProperties":
+      return { code: "SCHEMA_VIOLATION", message: `${last} must list at least one SKU` };
+    case "minLength":
+      return { code: "SCHEMA_VIOLATION", message: `${last ?? "value"} must not be empty` };
+    case "minimum":
+      return { code: "SCHEMA_VIOLATION", message: `${last} must be ${(error.params as { limit: number }).limit} or more; got ${describeValue(value)}` };
+    case "propertyNames":
+      return { code: "SCHEMA_VIOLATION", message: `an empty SKU name is not allowed` };
+    default:
+      return { code: "SCHEMA_VIOLATION", message: `${last ?? "the file"} ${error.message ?? "is invalid"}` };
+  }
+}
+
+/** The known properties at a path, for "did you mean" hints. */
+function propertiesFor(segments: readonly string[]): Record<string, unknown> {
+  const defs = (seatsSchema as { $defs: Record<string, { properties?: Record<string, unknown> }> }).$defs;
+  const last = segments[segments.length - 1];
+  if (segments.length === 0) return (seatsSchema as { properties: Record<string, unknown> }).properties;
+  if (last === "defaults") return defs.settings.properties ?? {};
+  if (last === "guardrails") return defs.guardrails.properties ?? {};
+  if (segments[0] === "subscriptions" && segments.length === 2) return defs.subscription.properties ?? {};
+  return {};
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const saved = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      previous = saved;
+    }
+  }
+  return row[b.length];
+}
+
+function suggest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(word, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function toSettings(raw: Record<string, unknown> | undefined): DesiredSettings {
+  if (!raw) return {};
+  const guardrails = raw.guardrails as Guardrails | undefined;
+  return {
+    ...(raw.paymentMethod !== undefined ? { paymentMethod: raw.paymentMethod as string } : {}),
+    ...(raw.notifyEmail !== undefined ? { notifyEmail: raw.notifyEmail as string } : {}),
+    ...(raw.downgradePolicy !== undefined ? { downgradePolicy: raw.downgradePolicy as DowngradePolicy } : {}),
+    ...(guardrails !== undefined ? { guardrails: { ...guardrails } } : {}),
+  };
+}
+
+/**
+ * Parses and validates a desired-state document. Never throws for bad input: returns every located error.
+ * `fileName` is used in locations only.
+ */
+export function parseDesiredState(text: string, fileName: string): ParseResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const errors: LocatedError[] = [];
+  const at = (offset: number) => lineCounter.linePos(offset);
+
+  let structural = false;
+  for (const error of doc.errors) {
+    const { line, col } = at(error.pos[0]);
+    const duplicate = error.code === "DUPLICATE_KEY";
+    if (!duplicate) structural = true;
+    const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    const duplicateKey = duplicate ? findKeyAt(doc.contents, error.pos[0]) : undefined;
+    errors.push({
+      code: duplicate ? "DUPLICATE_KEY" : "YAML_SYNTAX",
+      message: duplicateKey ? `"${duplicateKey.key}" is listed twice in the same mapping; keep one` : message,
+      file: fileName,
+      line,
+      col,
+      path: duplicateKey ? formatPath([...duplicateKey.segments, duplicateKey.key]) : "$",
+    });
+  }
+  if (structural) return { ok: false, errors: sortErrors(errors) };
+
+  if (doc.contents === null) {
+    return { ok: false, errors: [...errors, { code: "EMPTY_FILE", message: "the file is empty; it needs a `subscriptions:` list", file: fileName, line: 1, col: 1, path: "$" }] };
+  }
+  const data = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+
+  const validate = getValidator();
+  if (!validate(data)) {
+    const seen = new Set<string>();
+    for (const error of validate.errors ?? []) {
+      const segments = decodePointer(error.instancePath);
+      const { code, message, keyOf } = describeSchemaError(error, segments, data);
+      const dedupe = `${code}|${error.instancePath}|${keyOf ?? ""}|${code.startsWith("SCHEMA_") ? message : ""}`;
+      if (seen.has(dedupe)) continue;
+      seen.add(dedupe);
+      const node = locateNode(doc, segments, keyOf);
+      const position = positionOf(node, lineCounter);
+      errors.push({ code, message, file: fileName, ...position, path: formatPath(keyOf ? [...segments, keyOf] : segments) });
+    }
+  }
+
+  const subscriptions = (data as { subscriptions?: unknown }).subscriptions;
+  const firstSeen = new Map<string, number>();
+  if (Array.isArray(subscriptions)) {
+    subscriptions.forEach((item: unknown, index: number) => {
+      const id = item && typeof item === "object" ? (item as { id?: unknown }).id : undefined;
+      if (typeof id !== "string" && typeof id !== "number") return;
+      const key = String(id);
+      const first = firstSeen.get(key);
+      if (first === undefined) {
+        firstSeen.set(key, index);
+        return;
+      }
+      const node = locateNode(doc, ["subscriptions", String(index), "id"]);
+      const firstNode = locateNode(doc, ["subscriptions", String(first), "id"]);
+      errors.push({
+        code: "DUPLICATE_SUBSCRIPTION",
+        message: `subscription "${key}" is listed twice (first at line ${positionOf(firstNode, lineCounter).line}); merge the two entries`,
+        file: fileName,
+        ...positionOf(node, lineCounter),
+        path: formatPath(["subscriptions", String(index), "id"]),
+      });
+    });
+  }
+
+  if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
+
+  const raw = data as { defaults?: Record<string, unknown>; subscriptions: Array<Record<string, unknown>> };
+  const value: DesiredState = {
+    fileName,
+    defaults: toSettings(raw.defaults),
+    subscriptions: raw.subscriptions.map((item, index) => {
+      const node = locateNode(doc, ["subscriptions", String(index)]);
+      return {
+        id: String(item.id),
+        ...(item.name !== undefined ? { name: item.name as string } : {}),
+        licenses: { ...(item.licenses as Record<string, number>) },
+        ...toSettings(item),
+        source: { file: fileName, ...positionOf(node, lineCounter) },
+      };
+    }),
+  };
+  return { ok: true, value };
+}
+
+function sortErrors(errors: LocatedError[]): LocatedError[] {
+  return errors.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** The error thrown by callers that cannot go on with an invalid file; `details.errors` holds every located error. */
+export function createDesiredStateError(fileName: string, errors: readonly LocatedError[]): CspSeatsError {
+  const first = errors[0];
+  const summary =
+    errors.length === 1 && first
+      ? `${fileName} is invalid: ${formatLocatedError(first)}`
+      : `${fileName} has ${errors.length} errors; the first: ${first ? formatLocatedError(first) : "unknown"}`;
+  return new CspSeatsError("DESIRED_STATE_INVALID", summary, `Fix the file (run \`csp-seats validate ${fileName}\` to list every error); nothing is ordered while it is invalid.`, {
+    details: { file: fileName, errors },
+  });
+}
+
+/** Parses `text` or throws DESIRED_STATE_INVALID carrying all located errors. */
+export function parseDesiredStateOrThrow(text: string, fileName: string): DesiredState {
+  const result = parseDesiredState(text, fileName);
+  if (!result.ok) throw createDesiredStateError(fileName, result.errors);
+  return result.value;
+}
+
+/** Reads and parses `file`; an unreadable file is DESIRED_STATE_UNREADABLE, an invalid one is reported, not thrown. */
+export async function loadDesiredState(file: string): Promise<ParseResult> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CspSeatsError(
+      "DESIRED_STATE_UNREADABLE",
+      `cannot read ${file}${code === "ENOENT" ? ": no such file" : code ? `: ${code}` : ""}`,
+      code === "ENOENT" ? "Create it (see examples/quickstart/seats.yaml) or pass --desired FILE." : "Check the path and its permissions.",
+      { cause: error, details: { file } },
+    );
+  }
+  return parseDesiredState(text, file);
+}

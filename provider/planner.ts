@@ -1,0 +1,422 @@
+/**
+ * The planner: desired seats + observed subscriptions + the time -> what to order and what it costs.
+ * Pure (no I/O, the time comes from the caller). Every rule and price comes from pricing.ts, the same code the
+ * embedded portal runs, so a plan's charges and refunds equal the portal's quote to the cent.
+ */
+import { createHash } from "node:crypto";
+import type { Clock } from "./clock";
+import type { DesiredSettings, DesiredState, DesiredSubscription, ResolvedSettings } from "./desired-state";
+import { resolveSettings } from "./desired-state";
+import { isCspSeatsError } from "./errors";
+import type { LicenseLine, Money, PaymentMethod, Subscription } from "./model";
+import {
+  absMoney,
+  addMoney,
+  compareMoney,
+  negateMoney,
+  parseMinorUnits,
+  sumMoney,
+  toDateString,
+  toMinorUnits,
+  moneyFromMinor,
+  zeroMoney,
+  subtractMoney,
+} from "./money";
+import type { CurrencyTotals, Plan, PlanFinding, PlannedLine, PlannedOrderLine, SubscriptionPlan } from "./plan";
+import { checkLineChange, getRefundableQuantity, getRefundableUntil, priceOrderLine, splitDecrease, type RuleViolation } from "./pricing";
+
+/** The finding code a portal rule maps to (the plan speaks of findings, the portal of errors). */
+const RULE_CODES: Record<string, string> = {
+  PORTAL_BELOW_USAGE: "BELOW_USAGE",
+  PORTAL_QUANTITY_OUT_OF_RANGE: "QUANTITY_OUT_OF_RANGE",
+  PORTAL_DECREASE_OUTSIDE_WINDOW: "OUTSIDE_WINDOW",
+  PORTAL_RENEWAL_NEEDS_AUTO_RENEW: "RENEWAL_NEEDS_AUTO_RENEW",
+  PORTAL_BAD_REQUEST: "INVALID_QUANTITY",
+};
+
+function formatLocation(subscription: DesiredSubscription): string | undefined {
+  return subscription.source ? `${subscription.source.file}:${subscription.source.line}:${subscription.source.col}` : undefined;
+}
+
+function createFinding(
+  desired: DesiredSubscription,
+  severity: PlanFinding["severity"],
+  code: string,
+  message: string,
+  extra: { sku?: string; fix?: string } = {},
+): PlanFinding {
+  const location = formatLocation(desired);
+  return {
+    severity,
+    code,
+    subscriptionId: desired.id,
+    ...(extra.sku !== undefined ? { sku: extra.sku } : {}),
+    message,
+    ...(extra.fix !== undefined ? { fix: extra.fix } : {}),
+    ...(location !== undefined ? { location } : {}),
+  };
+}
+
+function fromRule(desired: DesiredSubscription, sku: string, rule: RuleViolation): PlanFinding {
+  return createFinding(desired, "violation", RULE_CODES[rule.code] ?? rule.code, rule.summary, { sku, fix: rule.fix });
+}
+
+function normalizeName(name: string): string {
+  return name.trim().replace(/\s+/g, " ").toLowerCase();
+}
+
+/**
+ * Checks one desired subscription against what the portal has: a different name (a wrong id?) and SKUs the
+ * subscription does not carry. Both are violations.
+ */
+export function checkSubscriptionAgainstPortal(desired: DesiredSubscription, observed: Subscription): PlanFinding[] {
+  const findings: PlanFinding[] = [];
+  if (desired.name !== undefined && normalizeName(desired.name) !== normalizeName(observed.name)) {
+    findings.push(
+      createFinding(desired, "violation", "NAME_MISMATCH", `subscription ${desired.id} is "${observed.name}" in the portal, not "${desired.name}": a wrong id?`, {
+        fix: `Check the id; if it is right, set name: "${observed.name}".`,
+      }),
+    );
+  }
+  const skus = observed.lines.map((line) => line.sku);
+  for (const sku of Object.keys(desired.licenses)) {
+    if (!skus.includes(sku)) {
+      findings.push(
+        createFinding(desired, "violation", "UNKNOWN_SKU", `subscription ${desired.id} has no license ${sku}`, {
+          sku,
+          fix: skus.length > 0 ? `Use one of its SKUs: ${skus.join(", ")}.` : "This subscription has no license lines; check the id.",
+        }),
+      );
+    }
+  }
+  return findings;
+}
+
+/**
+ * Checks the whole desired state against the portal's subscriptions: unknown subscriptions, name mismatches and
+ * unknown SKUs. Every finding is a violation; nothing is ordered while any exists.
+ */
+export function checkAgainstPortal(desired: DesiredState, observed: readonly Subscription[]): PlanFinding[] {
+  const byId = new Map(observed.map((s) => [s.id, s]));
+  const findings: PlanFinding[] = [];
+  for (const subscription of desired.subscriptions) {
+    const found = byId.get(subscription.id);
+    if (!found) findings.push(createUnknownSubscriptionFinding(subscription));
+    else findings.push(...checkSubscriptionAgainstPortal(subscription, found));
+  }
+  return findings;
+}
+
+function createUnknownSubscriptionFinding(desired: DesiredSubscription): PlanFinding {
+  return createFinding(desired, "violation", "UNKNOWN_SUBSCRIPTION", `subscription ${desired.id}${desired.name ? ` ("${desired.name}")` : ""} does not exist in the portal`, {
+    fix: "Check the id in the portal (Store > Subscriptions), or remove the entry.",
+  });
+}
+
+function resolvePaymentMethod(wanted: string | undefined, methods: readonly PaymentMethod[]): PaymentMethod | undefined | null {
+  if (wanted === undefined) return methods.find((m) => m.isDefault);
+  const byId = methods.find((m) => m.id === wanted);
+  if (byId) return byId;
+  const byLabel = methods.filter((m) => m.label.trim().toLowerCase() === wanted.trim().toLowerCase());
+  return byLabel.length === 1 ? byLabel[0] : null;
+}
+
+/** A deterministic key for one subscription's order: same subscription, revision and lines => same key (UUID-shaped). */
+export function createIdempotencyKey(subscriptionId: string, revision: string, orderLines: readonly PlannedOrderLine[]): string {
+  const canonical = JSON.stringify([subscriptionId, revision, orderLines.map((l) => [l.sku, l.quantity, l.effective])]);
+  const hex = createHash("sha256").update(canonical).digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+interface LineContext {
+  readonly desired: DesiredSubscription;
+  readonly settings: ResolvedSettings;
+  readonly observed: Subscription;
+  readonly now: Date;
+  readonly today: string;
+}
+
+function basePlannedLine(line: LicenseLine, ctx: LineContext): Omit<PlannedLine, "currentLimit" | "desired" | "delta" | "action" | "effective" | "effectiveDate" | "charge" | "refund"> {
+  const refundableUntil = getRefundableUntil(line, ctx.now);
+  return {
+    sku: line.sku,
+    displayName: line.displayName,
+    usage: line.usage,
+    ...(line.usageScope !== undefined ? { usageScope: line.usageScope } : {}),
+    refundableQuantity: getRefundableQuantity(line, ctx.now),
+    ...(refundableUntil !== undefined ? { refundableUntil } : {}),
+  };
+}
+
+/** Plans one license line; returns its planned lines (two for a decrease split into now + at renewal), order lines and findings. */
+function planLine(line: LicenseLine, target: number, ctx: LineContext): { lines: PlannedLine[]; orderLines: PlannedOrderLine[]; findings: PlanFinding[] } {
+  const { desired, settings, observed, now, today } = ctx;
+  const currency = observed.currency;
+  const zero = zeroMoney(currency);
+  const base = basePlannedLine(line, ctx);
+  const lines: PlannedLine[] = [];
+  const orderLines: PlannedOrderLine[] = [];
+  const findings: PlanFinding[] = [];
+  const sku = line.sku;
+  const scheduled = observed.scheduledChanges.filter((c) => c.sku === sku);
+
+  if (line.usageScope !== undefined) {
+    findings.push(
+      createFinding(desired, "warning", "USAGE_SHARED", `${sku}: assigned seats (${line.usage ?? "unknown"}) are counted ${line.usageScope}, not per subscription; csp-seats never invents a split`, {
+        sku,
+        fix: "Check assignments across the subscriptions that share this SKU before removing seats.",
+      }),
+    );
+  } else if (line.usage === null) {
+    findings.push(createFinding(desired, "warning", "USAGE_UNKNOWN", `${sku}: the portal does not report assigned seats; below-usage checks cannot run`, { sku }));
+  }
+
+  const limit = line.limit;
+  if (target === limit) {
+    lines.push({ ...base, currentLimit: limit, desired: target, delta: 0, action: "none", effective: "now", effectiveDate: today, charge: zero, refund: zero });
+    for (const change of scheduled.filter((c) => c.quantity !== target)) {
+      findings.push(
+        createFinding(desired, "warning", "SCHEDULED_CHANGE_PENDING", `${sku}: a change to ${change.quantity} seats is scheduled for ${change.effectiveDate}; csp-seats leaves it in place`, {
+          sku,
+          fix: "Cancel it in the portal if the file's count should last past renewal.",
+        }),
+      );
+    }
+  } else if (target > limit) {
+    if (settings.maxIncrease !== undefined && target - limit > settings.maxIncrease) {
+      findings.push(
+        createFinding(desired, "violation", "GUARDRAIL_MAX_INCREASE", `${sku}: +${target - limit} seats exceeds the guardrail maxIncrease ${settings.maxIncrease}`, {
+          sku,
+          fix: `Raise guardrails.maxIncrease, or add at most ${settings.maxIncrease} seats per run.`,
+        }),
+      );
+    }
+    const rule = checkLineChange(observed, line, target, "now", now, { allowBelowUsage: settings.allowBelowUsage });
+    if (rule) findings.push(fromRule(desired, sku, rule));
+    const priced = priceOrderLine(observed, line, target, "now", now);
+    lines.push({ ...base, currentLimit: limit, desired: target, delta: target - limit, action: "up", effective: "now", effectiveDate: priced.effectiveDate, charge: priced.amount, refund: zero });
+    orderLines.push({ sku, quantity: target, effective: "now" });
+    for (const change of scheduled.filter((c) => c.quantity !== target)) {
+      findings.push(
+        createFinding(desired, "warning", "SCHEDULED_CHANGE_PENDING", `${sku}: a change to ${change.quantity} seats is still scheduled for ${change.effectiveDate}`, {
+          sku,
+          fix: "Cancel it in the portal if the new count should last past renewal.",
+        }),
+      );
+    }
+  } else {
+    if (settings.maxDecrease !== undefined && limit - target > settings.maxDecrease) {
+      findings.push(
+        createFinding(desired, "violation", "GUARDRAIL_MAX_DECREASE", `${sku}: -${limit - target} seats exceeds the guardrail maxDecrease ${settings.maxDecrease}`, {
+          sku,
+          fix: `Raise guardrails.maxDecrease, or remove at most ${settings.maxDecrease} seats per run.`,
+        }),
+      );
+    }
+    // Below usage is checked once for the final count; the portal checks each step, which cannot say more.
+    const below = checkLineChange(observed, { ...line, refundableBatches: [] }, target, "now", now, { allowBelowUsage: settings.allowBelowUsage });
+    if (below && below.code !== "PORTAL_DECREASE_OUTSIDE_WINDOW") findings.push(fromRule(desired, sku, below));
+    const split = splitDecrease(line, target, now);
+    if (split.nowTo !== undefined) {
+      const priced = priceOrderLine(observed, line, split.nowTo, "now", now);
+      lines.push({
+        ...base,
+        currentLimit: limit,
+        desired: split.nowTo,
+        delta: split.nowTo - limit,
+        action: "down",
+        effective: "now",
+        effectiveDate: priced.effectiveDate,
+        charge: zero,
+        refund: absMoney(priced.amount),
+      });
+      orderLines.push({ sku, quantity: split.nowTo, effective: "now" });
+    }
+    if (split.renewalTo !== undefined) {
+      const from = split.nowTo ?? limit;
+      const outside = from - target;
+      const already = scheduled.some((c) => c.quantity === target);
+      const renewalLine: PlannedLine = {
+        ...base,
+        currentLimit: from,
+        desired: target,
+        delta: target - from,
+        action: "down",
+        effective: "renewal",
+        effectiveDate: observed.renewalDate,
+        charge: zero,
+        refund: zero,
+        ...(already ? { alreadyScheduled: true } : {}),
+      };
+      if (already) {
+        lines.push(renewalLine);
+      } else if (settings.downgradePolicy === "refuse") {
+        findings.push(
+          createFinding(
+            desired,
+            "violation",
+            "OUTSIDE_WINDOW",
+            `${sku}: ${outside} of the ${limit - target} seats to remove are outside their 168-hour refund window and downgradePolicy is refuse`,
+            {
+              sku,
+              fix: `Remove at most ${limit - from} seat(s) now (keep ${from}), or set downgradePolicy: at-renewal to schedule the rest for ${observed.renewalDate}.`,
+            },
+          ),
+        );
+        lines.push(renewalLine);
+      } else {
+        const rule = checkLineChange(observed, { ...line, limit: from }, target, "renewal", now, { allowBelowUsage: true });
+        if (rule) findings.push(fromRule(desired, sku, rule));
+        findings.push(
+          createFinding(desired, "warning", "SCHEDULED_AT_RENEWAL", `${sku}: ${outside} seat(s) are outside their refund window; the decrease to ${target} is scheduled for ${observed.renewalDate} (no refund)`, {
+            sku,
+          }),
+        );
+        lines.push(renewalLine);
+        orderLines.push({ sku, quantity: target, effective: "renewal" });
+      }
+    }
+  }
+
+  if (line.usage !== null && line.usageScope === undefined && target > line.usage) {
+    const idle = target - line.usage;
+    const cost = moneyFromMinor(toMinorUnits(line.unitPrice) * BigInt(idle), line.unitPrice.currency);
+    findings.push(
+      createFinding(desired, "warning", "IDLE_SEATS", `${sku}: ${idle} of ${target} seats are not assigned (${cost.amount} ${cost.currency} per billing period)`, {
+        sku,
+        fix: "Assign them or lower the count (inside the 168-hour window a decrease is refunded).",
+      }),
+    );
+  }
+  return { lines, orderLines, findings };
+}
+
+/**
+ * Plans one subscription: every desired license line priced with the portal's rules at `now`, its findings,
+ * and the order lines (none when any finding is a violation).
+ */
+export function planSubscription(desired: DesiredSubscription, defaults: DesiredSettings, observed: Subscription, now: Date): SubscriptionPlan {
+  const settings = resolveSettings(desired, defaults);
+  const ctx: LineContext = { desired, settings, observed, now, today: toDateString(now) };
+  const findings: PlanFinding[] = [...checkSubscriptionAgainstPortal(desired, observed)];
+  const lines: PlannedLine[] = [];
+  const orderLines: PlannedOrderLine[] = [];
+  const currency = observed.currency;
+
+  for (const [sku, target] of Object.entries(desired.licenses)) {
+    const line = observed.lines.find((l) => l.sku === sku);
+    if (!line) continue;
+    const planned = planLine(line, target, ctx);
+    lines.push(...planned.lines);
+    orderLines.push(...planned.orderLines);
+    findings.push(...planned.findings);
+  }
+
+  const charge = sumMoney(
+    lines.map((l) => l.charge),
+    currency,
+  );
+  const refund = sumMoney(
+    lines.map((l) => l.refund),
+    currency,
+  );
+
+  if (orderLines.length > 0 && !observed.eligibility.eligible) {
+    findings.unshift(
+      createFinding(desired, "violation", "INELIGIBLE", `subscription ${observed.id} cannot take seat changes: ${observed.eligibility.reason ?? observed.eligibility.reasonCode ?? "the portal says it is not eligible"}`, {
+        fix:
+          observed.eligibility.reasonCode === "channel-partner"
+            ? "Change it through the channel partner that sold it."
+            : "Resolve the reason in the portal, then plan again.",
+      }),
+    );
+  }
+
+  if (settings.maxCharge !== undefined) {
+    try {
+      const limit = moneyFromMinor(parseMinorUnits(settings.maxCharge, currency), currency);
+      if (compareMoney(charge, limit) > 0) {
+        findings.push(
+          createFinding(desired, "violation", "GUARDRAIL_MAX_CHARGE", `this run would charge ${charge.amount} ${currency}, over the guardrail maxCharge ${limit.amount} ${currency}`, {
+            fix: "Raise guardrails.maxCharge, or add fewer seats per run.",
+          }),
+        );
+      }
+    } catch (error) {
+      if (!isCspSeatsError(error)) throw error;
+      findings.push(createFinding(desired, "violation", "GUARDRAIL_MAX_CHARGE_INVALID", `maxCharge "${settings.maxCharge}" is not a valid ${currency} amount: ${error.summary}`, { fix: error.fix }));
+    }
+  }
+
+  const payment = resolvePaymentMethod(settings.paymentMethod, observed.paymentMethods);
+  if (payment === null) {
+    findings.push(
+      createFinding(desired, "violation", "PAYMENT_METHOD_UNKNOWN", `payment method "${settings.paymentMethod}" is not one of this subscription's`, {
+        fix: observed.paymentMethods.length
+          ? `Use an id or label: ${observed.paymentMethods.map((m) => `${m.id} (${m.label})`).join(", ")}.`
+          : "Add a payment method in the portal, or remove paymentMethod.",
+      }),
+    );
+  }
+
+  const blocked = findings.some((f) => f.severity === "violation");
+  const ordered = blocked ? [] : orderLines;
+  const zero = zeroMoney(currency);
+  return {
+    subscriptionId: observed.id,
+    name: observed.name,
+    currency,
+    revision: observed.revision,
+    lines,
+    orderLines: ordered,
+    charge: blocked ? zero : charge,
+    refund: blocked ? zero : refund,
+    net: blocked ? zero : subtractMoney(charge, refund),
+    findings,
+    idempotencyKey: createIdempotencyKey(observed.id, observed.revision, ordered),
+    ...(payment ? { paymentMethodId: payment.id, paymentMethodLabel: payment.label } : {}),
+    ...(settings.notifyEmail !== undefined ? { notifyEmail: settings.notifyEmail } : {}),
+    allowBelowUsage: settings.allowBelowUsage,
+    blocked,
+  };
+}
+
+/** Sums charge, refund and net per currency (never across currencies), sorted by currency code. */
+export function computeTotals(plans: readonly SubscriptionPlan[]): CurrencyTotals[] {
+  const byCurrency = new Map<string, { charge: Money; refund: Money }>();
+  for (const plan of plans) {
+    const current = byCurrency.get(plan.currency) ?? { charge: zeroMoney(plan.currency), refund: zeroMoney(plan.currency) };
+    byCurrency.set(plan.currency, { charge: addMoney(current.charge, plan.charge), refund: addMoney(current.refund, plan.refund) });
+  }
+  return [...byCurrency.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([currency, { charge, refund }]) => ({ currency, charge, refund, net: addMoney(charge, negateMoney(refund)) }));
+}
+
+/**
+ * Plans every subscription of the desired state against the observed ones, at `clock.now()`. Subscriptions the
+ * portal does not have are violations in `findings`; subscriptions not in the file are not managed.
+ */
+export function planSeats(desired: DesiredState, observed: readonly Subscription[], clock: Clock): Plan {
+  const now = clock.now();
+  const byId = new Map(observed.map((s) => [s.id, s]));
+  const global: PlanFinding[] = [];
+  const subscriptions: SubscriptionPlan[] = [];
+  for (const subscription of desired.subscriptions) {
+    const found = byId.get(subscription.id);
+    if (!found) {
+      global.push(createUnknownSubscriptionFinding(subscription));
+      continue;
+    }
+    subscriptions.push(planSubscription(subscription, desired.defaults, found, now));
+  }
+  const findings = [...global, ...subscriptions.flatMap((s) => s.findings)];
+  return {
+    plannedAt: now.toISOString(),
+    subscriptions,
+    totals: computeTotals(subscriptions),
+    findings,
+    hasChanges: subscriptions.some((s) => s.orderLines.length > 0),
+    hasViolations: findings.some((f) => f.severity === "violation"),
+  };
+}
