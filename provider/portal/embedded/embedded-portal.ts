@@ -1,7 +1,188 @@
-import type { Clock } from "../../clock";
-import type { Portal } from "../portal";
+/**
+ * The embedded CSP portal: csp-seats' default backend. It behaves like a Microsoft 365 CSP portal (eligibility,
+ * 168-hour reduction windows, daily-prorated charges and refunds, asynchronous orders, scheduled changes applied
+ * at renewal, e-mails) with its state in one local JSON file, so the Pulumi program, the dynamic-provider plugin,
+ * the CLI and `csp-seats portal serve` all see one portal. Every call is one locked transaction (state-store.ts).
+ */
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { systemClock, type Clock } from "../../clock";
+import { CspSeatsError } from "../../errors";
+import type { Order, OrderEstimate, OrderRequest, OutboxMessage, PlaceOrderRequest, Subscription } from "../../model";
+import type { FaultRule } from "../faults";
+import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../portal";
+import { validatePortalFixture, type PortalFixture } from "./fixture";
+import {
+  advancePortalState,
+  createPortalError,
+  estimateOrderInState,
+  getOrderView,
+  getSubscriptionView,
+  listOrdersInState,
+  listSubscriptionPage,
+  placeOrderInState,
+  takeFaultFromState,
+  type SubscriptionPage,
+  type SubscriptionPageOptions,
+} from "./order-engine";
+import { createPortalState, getPortalNow, STATE_VERSION, type PortalState } from "./portal-state";
+import { createNotSeededError, transactState, withStateLock, writeStateFile } from "./state-store";
 
-/** Placeholder until the embedded portal lands. */
-export async function openEmbeddedPortal(_options: { statePath: string; clock?: Clock }): Promise<Portal> {
-  throw new Error("embedded portal not built yet");
+export type { SubscriptionPage, SubscriptionPageOptions } from "./order-engine";
+
+/** The embedded portal: a Portal plus what its HTTP API and tests need (outbox, faults, paging). */
+export interface EmbeddedPortal extends Portal {
+  readonly kind: "embedded";
+  /** Absolute path of the state file. */
+  readonly statePath: string;
+  /** E-mails sent (order confirmations and charges notices), oldest first. */
+  listOutbox(): Promise<OutboxMessage[]>;
+  getFaults(): Promise<FaultRule[]>;
+  setFaults(rules: FaultRule[]): Promise<void>;
+  /** Counts one use of the first rule matching `METHOD path` (decrementing `times`, removing used-up rules) and returns it. */
+  takeFault(method: string, path: string): Promise<FaultRule | undefined>;
+  /** One page of subscriptions (page size from the fixture unless given); pass `nextPageToken` back for the next. */
+  listSubscriptionsPage(options?: SubscriptionPageOptions): Promise<SubscriptionPage>;
+  /** The portal's current time (the injected clock, or the fixture's `now` plus the time elapsed since seeding). */
+  now(): Promise<Date>;
+}
+
+export interface OpenEmbeddedPortalOptions {
+  /** The state file (created by seedEmbeddedPortal). */
+  readonly statePath: string;
+  /** Overrides the portal clock entirely (tests); otherwise see EmbeddedPortal.now. */
+  readonly clock?: Clock;
+}
+
+export interface SeedEmbeddedPortalOptions {
+  readonly statePath: string;
+  readonly fixture: PortalFixture;
+  /** The wall clock that stamps the seeding time (default: the system clock). */
+  readonly clock?: Clock;
+}
+
+function assertCompatible(state: PortalState, statePath: string): void {
+  if (state.version !== STATE_VERSION) {
+    throw new CspSeatsError(
+      "PORTAL_STATE_CORRUPT",
+      `the embedded portal state ${statePath} has version ${String(state.version)}, this csp-seats reads version ${STATE_VERSION}`,
+      "Re-seed it: run `csp-seats portal seed` (or `npm start`).",
+      { status: 500, details: { statePath } },
+    );
+  }
+}
+
+class FileEmbeddedPortal implements EmbeddedPortal {
+  readonly kind = "embedded" as const;
+  private closed = false;
+
+  constructor(
+    readonly statePath: string,
+    private readonly clock: Clock | undefined,
+  ) {}
+
+  /** One transaction: lock, read, bring the state up to now, run `fn`, write if changed. */
+  private transact<T>(fn: (state: PortalState, now: Date) => T): Promise<T> {
+    if (this.closed) {
+      return Promise.reject(new CspSeatsError("PORTAL_UNAVAILABLE", "the embedded portal was closed", "Open it again with openEmbeddedPortal.", { status: 503 }));
+    }
+    return transactState<PortalState, T>(this.statePath, (state) => {
+      assertCompatible(state, this.statePath);
+      const now = getPortalNow(state, systemClock.now(), this.clock);
+      advancePortalState(state, now);
+      return fn(state, now);
+    });
+  }
+
+  listSubscriptions(options: ListSubscriptionsOptions = {}): Promise<Subscription[]> {
+    return this.transact((state) => {
+      const all: Subscription[] = [];
+      let token: string | undefined;
+      do {
+        const page = listSubscriptionPage(state, { ...options, ...(token !== undefined ? { pageToken: token } : {}) });
+        all.push(...page.subscriptions);
+        token = page.nextPageToken;
+      } while (token !== undefined);
+      return all;
+    });
+  }
+
+  listSubscriptionsPage(options: SubscriptionPageOptions = {}): Promise<SubscriptionPage> {
+    return this.transact((state) => listSubscriptionPage(state, options));
+  }
+
+  getSubscription(id: string): Promise<Subscription> {
+    return this.transact((state) => getSubscriptionView(state, id));
+  }
+
+  estimateOrder(request: OrderRequest): Promise<OrderEstimate> {
+    return this.transact((state, now) => estimateOrderInState(state, request, now));
+  }
+
+  placeOrder(request: PlaceOrderRequest): Promise<Order> {
+    return this.transact((state, now) => placeOrderInState(state, request, now));
+  }
+
+  getOrder(id: string): Promise<Order> {
+    return this.transact((state) => getOrderView(state, id));
+  }
+
+  listOrders(options: ListOrdersOptions = {}): Promise<Order[]> {
+    return this.transact((state) => listOrdersInState(state, options));
+  }
+
+  listOutbox(): Promise<OutboxMessage[]> {
+    return this.transact((state) => state.outbox.map((m) => ({ ...m })));
+  }
+
+  getFaults(): Promise<FaultRule[]> {
+    return this.transact((state) => state.faults.map((f) => ({ ...f })));
+  }
+
+  setFaults(rules: FaultRule[]): Promise<void> {
+    if (!Array.isArray(rules)) {
+      return Promise.reject(createPortalError("PORTAL_BAD_REQUEST", "fault rules must be a list", "Send a JSON array of fault rules (see docs/portal-fixture.md, faults)."));
+    }
+    // Same rules as a fixture's `faults:`; validating them through the fixture schema keeps one definition.
+    validatePortalFixture({ customers: [{ id: "x", name: "x", contactEmail: "x@example.com" }], subscriptions: [], faults: rules }, "faults");
+    return this.transact((state) => {
+      state.faults = rules.map((f) => ({ ...f }));
+    });
+  }
+
+  takeFault(method: string, path: string): Promise<FaultRule | undefined> {
+    return this.transact((state) => takeFaultFromState(state, method, path));
+  }
+
+  now(): Promise<Date> {
+    return this.transact((_state, now) => now);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+/** Opens the embedded portal on an existing state file; a missing one is PORTAL_NOT_SEEDED. */
+export async function openEmbeddedPortal(options: OpenEmbeddedPortalOptions): Promise<EmbeddedPortal> {
+  const statePath = path.resolve(options.statePath);
+  try {
+    await fs.access(statePath);
+  } catch {
+    throw createNotSeededError(statePath);
+  }
+  return new FileEmbeddedPortal(statePath, options.clock);
+}
+
+/**
+ * Seeds (or re-seeds) the state file from a fixture, replacing whatever was there; the fixture is validated first.
+ * Runs under the state lock so no reader sees a half-seeded portal.
+ */
+export async function seedEmbeddedPortal(options: SeedEmbeddedPortalOptions): Promise<void> {
+  const statePath = path.resolve(options.statePath);
+  const fixture = validatePortalFixture(options.fixture);
+  const state = createPortalState(fixture, { seededAt: (options.clock ?? systemClock).now(), epoch: randomBytes(3).toString("hex") });
+  await fs.mkdir(path.dirname(statePath), { recursive: true });
+  await withStateLock(statePath, () => writeStateFile(statePath, `${JSON.stringify(state, null, 2)}\n`));
 }

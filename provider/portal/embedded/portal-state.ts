@@ -1,0 +1,281 @@
+/**
+ * The embedded portal's state and the calendar that moves it: what is stored in the state file, how a fixture
+ * becomes a state, how stored subscriptions are shown as `Subscription`s, and how time passing rolls billing
+ * periods and renews terms. Pure: no I/O, time comes in as an argument.
+ */
+import type { Eligibility, LicenseLine, Money, Order, OutboxMessage, PaymentMethod, RefundableBatch, ScheduledChange, Subscription, SubscriptionStatus } from "../../model";
+import { createMoney } from "../../money";
+import { createBatch } from "../../pricing";
+import type { FaultRule } from "../faults";
+import type { BillingCycle, FixtureCustomer, PortalFixture, TermDuration } from "./fixture";
+
+/** Bumped when the stored shape changes incompatibly; an older file must be re-seeded. */
+export const STATE_VERSION = 1;
+
+export interface StoredLine {
+  sku: string;
+  displayName: string;
+  usage: number | null;
+  usageScope?: string;
+  limit: number;
+  unitPrice: Money;
+  minQuantity: number;
+  maxQuantity: number;
+  /** Oldest first. */
+  batches: RefundableBatch[];
+  provisioningError?: string;
+}
+
+export interface StoredSubscription {
+  id: string;
+  name: string;
+  customerId: string;
+  status: SubscriptionStatus;
+  /** Eligibility as the fixture set it; the shown one also reflects status and orders in progress. */
+  baseEligibility: Eligibility;
+  currency: string;
+  billingCycle: BillingCycle;
+  /** Day of month billing periods start on (clamped to short months). */
+  billingAnchorDay: number;
+  billingPeriod: { start: string; end: string };
+  termDuration: TermDuration;
+  termEnd: string;
+  autoRenew: boolean;
+  paymentMethods: PaymentMethod[];
+  /** Incremented on every change; shown as `<epoch>-<n>`. */
+  revision: number;
+  lines: StoredLine[];
+  scheduledChanges: ScheduledChange[];
+}
+
+export interface StoredOrder {
+  order: Order;
+  /** Fingerprint of the request, to tell a replay from a reused key. */
+  requestHash: string;
+  processingAt: string;
+  completeAt: string;
+}
+
+export interface PortalState {
+  version: number;
+  /** Random per seeding: revisions and order ids from an earlier seeding never match this one's. */
+  epoch: string;
+  /** Wall-clock time of seeding. */
+  seededAt: string;
+  /** The fixture's frozen start time, if any. */
+  fixtureNow?: string;
+  processingDelayMs: number;
+  pageSize: number;
+  customers: FixtureCustomer[];
+  subscriptions: StoredSubscription[];
+  orders: StoredOrder[];
+  outbox: OutboxMessage[];
+  faults: FaultRule[];
+  counters: { order: number; message: number };
+}
+
+const DAY_MS = 86_400_000;
+
+/** `date` (YYYY-MM-DD) plus `days`. */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+function getDaysInMonth(year: number, monthIndex: number): number {
+  return new Date(Date.UTC(year, monthIndex + 1, 0)).getUTCDate();
+}
+
+/** `date` plus `months`, landing on `anchorDay` (or the month's last day when it is shorter). */
+export function addMonths(date: string, months: number, anchorDay = Number(date.slice(8, 10))): string {
+  const year = Number(date.slice(0, 4));
+  const monthIndex = Number(date.slice(5, 7)) - 1 + months;
+  const y = year + Math.floor(monthIndex / 12);
+  const m = ((monthIndex % 12) + 12) % 12;
+  const d = Math.min(anchorDay, getDaysInMonth(y, m));
+  return `${String(y).padStart(4, "0")}-${String(m + 1).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+}
+
+const TERM_MONTHS: Record<TermDuration, number> = { P1M: 1, P1Y: 12, P3Y: 36 };
+const CYCLE_MONTHS: Record<BillingCycle, number> = { monthly: 1, annual: 12 };
+
+/** Midnight UTC at the start of `date`, in ms. */
+function startOf(date: string): number {
+  return Date.parse(`${date}T00:00:00Z`);
+}
+
+/** Builds a fresh state from a validated fixture. */
+export function createPortalState(fixture: PortalFixture, options: { seededAt: Date; epoch: string }): PortalState {
+  return {
+    version: STATE_VERSION,
+    epoch: options.epoch,
+    seededAt: options.seededAt.toISOString(),
+    ...(fixture.now !== undefined ? { fixtureNow: new Date(fixture.now).toISOString() } : {}),
+    processingDelayMs: fixture.processingDelayMs ?? 0,
+    pageSize: fixture.pageSize ?? 100,
+    customers: fixture.customers.map((c) => ({ ...c })),
+    faults: (fixture.faults ?? []).map((f) => ({ ...f })),
+    orders: [],
+    outbox: [],
+    counters: { order: 0, message: 0 },
+    subscriptions: fixture.subscriptions.map((sub) => {
+      const methods = sub.paymentMethods ?? [];
+      const hasDefault = methods.some((pm) => pm.isDefault);
+      return {
+        id: sub.id,
+        name: sub.name,
+        customerId: sub.customerId,
+        status: sub.status,
+        baseEligibility: sub.eligibility ? { ...sub.eligibility } : { eligible: true },
+        currency: sub.currency,
+        billingCycle: sub.billingCycle ?? "monthly",
+        billingAnchorDay: Number(sub.billingPeriod.start.slice(8, 10)),
+        billingPeriod: { ...sub.billingPeriod },
+        termDuration: sub.termDuration ?? (addDays(sub.termEnd, 1) === sub.billingPeriod.end ? "P1M" : "P1Y"),
+        termEnd: sub.termEnd,
+        autoRenew: sub.autoRenew,
+        paymentMethods: methods.map((pm, i) => ({ id: pm.id, label: pm.label, isDefault: pm.isDefault ?? (!hasDefault && i === 0) })),
+        revision: 1,
+        scheduledChanges: [],
+        lines: sub.lines.map((line) => ({
+          sku: line.sku,
+          displayName: line.displayName,
+          usage: line.usage,
+          ...(line.usageScope !== undefined ? { usageScope: line.usageScope } : {}),
+          limit: line.limit,
+          unitPrice: createMoney(line.unitPrice, sub.currency),
+          minQuantity: line.minQuantity ?? 1,
+          maxQuantity: line.maxQuantity ?? 300,
+          batches: (line.batches ?? [])
+            .map((batch) => createBatch(batch.quantity, new Date(batch.addedAt)))
+            .sort((a, b) => a.addedAt.localeCompare(b.addedAt)),
+          ...(line.provisioningError !== undefined ? { provisioningError: line.provisioningError } : {}),
+        })),
+      };
+    }),
+  };
+}
+
+/**
+ * The portal's "now": the injected clock when there is one; otherwise, with a fixture `now`, that time plus the
+ * real time elapsed since seeding (so orders still complete and windows still close); otherwise the wall clock.
+ */
+export function getPortalNow(state: Pick<PortalState, "fixtureNow" | "seededAt">, wallNow: Date, clock?: { now(): Date }): Date {
+  if (clock) return clock.now();
+  if (state.fixtureNow === undefined) return wallNow;
+  const elapsed = Math.max(0, wallNow.getTime() - Date.parse(state.seededAt));
+  return new Date(Date.parse(state.fixtureNow) + elapsed);
+}
+
+const STATUS_ELIGIBILITY: Record<Exclude<SubscriptionStatus, "active">, Eligibility> = {
+  pending: { eligible: false, reasonCode: "pending", reason: "The subscription is still being provisioned; it can be changed once it is active." },
+  suspended: { eligible: false, reasonCode: "suspended", reason: "The subscription is suspended (and still billed); it cannot be changed until it is reactivated." },
+  hold: { eligible: false, reasonCode: "on-hold", reason: "The subscription is on hold; contact the provider to release it." },
+  terminated: { eligible: false, reasonCode: "terminated", reason: "The subscription is terminated; buy a new one instead." },
+};
+
+/** The order still running on `subscriptionId`, if any. */
+export function findOrderInFlight(state: PortalState, subscriptionId: string): StoredOrder | undefined {
+  return state.orders.find((o) => o.order.subscriptionId === subscriptionId && (o.order.status === "submitted" || o.order.status === "processing"));
+}
+
+/** Eligibility as shown: the fixture's reason first, then the status, then an order in progress. */
+export function getEligibility(state: PortalState, sub: StoredSubscription): Eligibility {
+  if (!sub.baseEligibility.eligible) return sub.baseEligibility;
+  if (sub.status !== "active") return STATUS_ELIGIBILITY[sub.status];
+  const inFlight = findOrderInFlight(state, sub.id);
+  if (inFlight) {
+    return {
+      eligible: false,
+      reasonCode: "order-in-progress",
+      reason: `Order ${inFlight.order.id} is still being processed; changes are possible once it completes.`,
+    };
+  }
+  return { eligible: true };
+}
+
+/** The opaque revision string of `sub`. */
+export function formatRevision(state: PortalState, sub: StoredSubscription): string {
+  return `${state.epoch}-${sub.revision}`;
+}
+
+/** A stored line as a LicenseLine. */
+export function toLicenseLine(line: StoredLine): LicenseLine {
+  return {
+    sku: line.sku,
+    displayName: line.displayName,
+    usage: line.usage,
+    ...(line.usageScope !== undefined ? { usageScope: line.usageScope } : {}),
+    limit: line.limit,
+    unitPrice: { ...line.unitPrice },
+    minQuantity: line.minQuantity,
+    maxQuantity: line.maxQuantity,
+    refundableBatches: line.batches.map((b) => ({ ...b })),
+  };
+}
+
+/** A stored subscription as the Portal interface shows it. */
+export function toSubscription(state: PortalState, sub: StoredSubscription): Subscription {
+  return {
+    id: sub.id,
+    name: sub.name,
+    customerId: sub.customerId,
+    status: sub.status,
+    eligibility: { ...getEligibility(state, sub) },
+    currency: sub.currency,
+    billingPeriod: { ...sub.billingPeriod },
+    termEnd: sub.termEnd,
+    renewalDate: addDays(sub.termEnd, 1),
+    autoRenew: sub.autoRenew,
+    paymentMethods: sub.paymentMethods.map((pm) => ({ ...pm })),
+    revision: formatRevision(state, sub),
+    lines: sub.lines.map(toLicenseLine),
+    scheduledChanges: sub.scheduledChanges.map((c) => ({ ...c })),
+  };
+}
+
+/** Starts the next billing period. */
+function rollBillingPeriod(sub: StoredSubscription): void {
+  const start = sub.billingPeriod.end;
+  sub.billingPeriod = { start, end: addMonths(start, CYCLE_MONTHS[sub.billingCycle], sub.billingAnchorDay) };
+  sub.revision += 1;
+}
+
+/**
+ * Renews `sub` at the start of its renewal date: a new term, scheduled quantities applied, and every seat renewed
+ * as one new batch whose 168-hour window starts now. Without auto-renew the subscription ends instead.
+ */
+function renewSubscription(sub: StoredSubscription): void {
+  const renewalDate = addDays(sub.termEnd, 1);
+  const renewedAt = new Date(startOf(renewalDate));
+  sub.revision += 1;
+  if (!sub.autoRenew) {
+    sub.status = "terminated";
+    sub.scheduledChanges = [];
+    return;
+  }
+  for (const line of sub.lines) {
+    const scheduled = sub.scheduledChanges.find((c) => c.sku === line.sku);
+    if (scheduled) line.limit = scheduled.quantity;
+    line.batches = line.limit > 0 ? [createBatch(line.limit, renewedAt)] : [];
+  }
+  sub.scheduledChanges = [];
+  sub.termEnd = addDays(addMonths(renewalDate, TERM_MONTHS[sub.termDuration]), -1);
+  sub.billingPeriod = { start: renewalDate, end: addMonths(renewalDate, CYCLE_MONTHS[sub.billingCycle], sub.billingAnchorDay) };
+}
+
+/**
+ * The next calendar event of `sub` (a billing period ending or a renewal), as ms since the epoch; undefined for a
+ * terminated subscription.
+ */
+export function getNextCalendarEvent(sub: StoredSubscription): { at: number; kind: "renewal" | "billing" } | undefined {
+  if (sub.status === "terminated") return undefined;
+  const renewalAt = startOf(addDays(sub.termEnd, 1));
+  const billingAt = startOf(sub.billingPeriod.end);
+  return renewalAt <= billingAt ? { at: renewalAt, kind: "renewal" } : { at: billingAt, kind: "billing" };
+}
+
+/** Applies one calendar event returned by getNextCalendarEvent. */
+export function applyCalendarEvent(sub: StoredSubscription, kind: "renewal" | "billing"): void {
+  if (kind === "renewal") renewSubscription(sub);
+  else rollBillingPeriod(sub);
+}

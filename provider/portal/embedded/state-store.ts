@@ -1,0 +1,230 @@
+/**
+ * The embedded portal's durable state: one JSON file shared by every process that opens it (the Pulumi program,
+ * the dynamic-provider plugin, the CLI, the HTTP server).
+ *
+ * Why a JSON file and not SQLite: Node 20 has no `node:sqlite`, and a native module (better-sqlite3) would need a
+ * compiler or prebuilt binaries on every machine that runs `pulumi up`. The state is small (a few subscriptions,
+ * their orders and e-mails), so rewriting it whole per transaction costs well under a millisecond of I/O and buys
+ * simple, inspectable files. Correctness comes from three rules:
+ * - one exclusive lock file per state file (`open(..., "wx")` is atomic on local file systems), held for the whole
+ *   read-modify-write, so two writers never interleave and no update is lost;
+ * - the new state is written to a temp file, fsynced, then renamed over the old one, so a crash at any point
+ *   leaves either the previous or the next state, never a torn file;
+ * - a lock left behind by a dead process (or older than STALE_LOCK_MS) is taken over, so a crash never wedges
+ *   the portal.
+ */
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { CspSeatsError } from "../../errors";
+
+/** A lock older than this is considered abandoned (transactions take milliseconds). */
+export const STALE_LOCK_MS = 30_000;
+/** How long a transaction waits for the lock before giving up. */
+export const LOCK_TIMEOUT_MS = 20_000;
+
+const NOT_SEEDED_FIX = "run `csp-seats portal seed` (or `npm start`)";
+
+/** What the lock file records about its holder, for stale-lock detection and for error messages. */
+interface LockOwner {
+  readonly pid: number;
+  readonly host: string;
+  readonly token: string;
+  readonly acquiredAt: string;
+}
+
+/** The error for a state file that does not exist (yet). */
+export function createNotSeededError(statePath: string): CspSeatsError {
+  return new CspSeatsError("PORTAL_NOT_SEEDED", `the embedded portal has no state at ${statePath}`, NOT_SEEDED_FIX, {
+    status: 503,
+    details: { statePath },
+  });
+}
+
+function getLockPath(statePath: string): string {
+  return `${statePath}.lock`;
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function readLockOwner(lockPath: string): Promise<{ owner: LockOwner | undefined; mtimeMs: number } | undefined> {
+  try {
+    const [text, stat] = await Promise.all([fs.readFile(lockPath, "utf8"), fs.stat(lockPath)]);
+    let owner: LockOwner | undefined;
+    try {
+      owner = JSON.parse(text) as LockOwner;
+    } catch {
+      owner = undefined; // being written right now, or torn by a crash: judged by age alone
+    }
+    return { owner, mtimeMs: stat.mtimeMs };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+function isStale(info: { owner: LockOwner | undefined; mtimeMs: number }, nowMs: number): boolean {
+  if (nowMs - info.mtimeMs > STALE_LOCK_MS) return true;
+  const owner = info.owner;
+  return owner !== undefined && owner.host === os.hostname() && !isProcessAlive(owner.pid);
+}
+
+/**
+ * Moves a stale lock aside. Renaming is atomic, so of several processes that judged the same lock stale only one
+ * moves it; if what we moved turns out to be a newer, live lock (someone took over in between), it is put back
+ * with `link`, which refuses to overwrite a lock created meanwhile.
+ */
+async function breakStaleLock(lockPath: string, judged: LockOwner | undefined): Promise<void> {
+  const aside = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    await fs.rename(lockPath, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  const moved = await readLockOwner(aside);
+  const sameLock = judged === undefined ? moved?.owner === undefined : moved?.owner?.token === judged.token;
+  if (!sameLock) {
+    await fs.link(aside, lockPath).catch(() => undefined);
+  }
+  await fs.rm(aside, { force: true });
+}
+
+async function acquireLock(statePath: string): Promise<LockOwner> {
+  const lockPath = getLockPath(statePath);
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: os.hostname(),
+    token: randomBytes(8).toString("hex"),
+    acquiredAt: new Date().toISOString(),
+  };
+  const started = Date.now();
+  let delay = 2;
+  for (;;) {
+    try {
+      const handle = await fs.open(lockPath, "wx");
+      try {
+        await handle.writeFile(JSON.stringify(owner));
+      } finally {
+        await handle.close();
+      }
+      return owner;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") {
+        await fs.access(path.dirname(statePath)).catch(() => {
+          throw createNotSeededError(statePath);
+        });
+        throw error;
+      }
+      if (code !== "EEXIST") throw error;
+    }
+    const info = await readLockOwner(lockPath);
+    if (info && isStale(info, Date.now())) {
+      await breakStaleLock(lockPath, info.owner);
+      continue;
+    }
+    if (Date.now() - started > LOCK_TIMEOUT_MS) {
+      const holder = info?.owner ? ` (held by pid ${info.owner.pid} since ${info.owner.acquiredAt})` : "";
+      throw new CspSeatsError(
+        "PORTAL_UNAVAILABLE",
+        `the embedded portal state ${statePath} is locked${holder}`,
+        `Retry in a moment; if no csp-seats process is running, delete ${lockPath}.`,
+        { status: 503, details: { statePath, lockPath } },
+      );
+    }
+    // Bounded exponential backoff with jitter, so N waiters do not retry in lockstep.
+    await new Promise((resolve) => setTimeout(resolve, delay + Math.floor(Math.random() * delay)));
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+async function releaseLock(statePath: string, owner: LockOwner): Promise<void> {
+  const lockPath = getLockPath(statePath);
+  const info = await readLockOwner(lockPath);
+  // Never delete a lock that is no longer ours (it was taken over after we stalled for STALE_LOCK_MS).
+  if (info?.owner?.token === owner.token) await fs.rm(lockPath, { force: true });
+}
+
+/** Runs `fn` while holding the state file's exclusive lock. */
+export async function withStateLock<T>(statePath: string, fn: () => Promise<T>): Promise<T> {
+  const owner = await acquireLock(statePath);
+  try {
+    return await fn();
+  } finally {
+    await releaseLock(statePath, owner);
+  }
+}
+
+/** Reads and parses the state file; a missing file is PORTAL_NOT_SEEDED, a corrupt one PORTAL_STATE_CORRUPT. */
+export async function readStateFile<T>(statePath: string): Promise<{ state: T; text: string }> {
+  let text: string;
+  try {
+    text = await fs.readFile(statePath, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw createNotSeededError(statePath);
+    throw error;
+  }
+  try {
+    return { state: JSON.parse(text) as T, text };
+  } catch (error) {
+    throw new CspSeatsError(
+      "PORTAL_STATE_CORRUPT",
+      `the embedded portal state ${statePath} is not valid JSON`,
+      `Re-seed it: ${NOT_SEEDED_FIX}.`,
+      { status: 500, details: { statePath }, cause: error },
+    );
+  }
+}
+
+/**
+ * Replaces the state file atomically: temp file in the same directory, fsync, rename, then fsync the directory so
+ * the rename itself survives a power cut.
+ */
+export async function writeStateFile(statePath: string, text: string): Promise<void> {
+  const dir = path.dirname(statePath);
+  const temp = path.join(dir, `.${path.basename(statePath)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const handle = await fs.open(temp, "w");
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(temp, statePath);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  const dirHandle = await fs.open(dir, "r").catch(() => undefined);
+  if (dirHandle) {
+    // Some file systems refuse fsync on a directory; the rename is already durable there.
+    await dirHandle.sync().catch(() => undefined);
+    await dirHandle.close();
+  }
+}
+
+/**
+ * One transaction: lock, read, let `fn` change the state in place, write it back only if it changed, unlock.
+ * If `fn` throws, nothing is written.
+ */
+export async function transactState<S, T>(statePath: string, fn: (state: S) => T | Promise<T>): Promise<T> {
+  return withStateLock(statePath, async () => {
+    const { state } = await readStateFile<S>(statePath);
+    const before = JSON.stringify(state);
+    const result = await fn(state);
+    const after = JSON.stringify(state);
+    if (after !== before) await writeStateFile(statePath, `${JSON.stringify(state, null, 2)}\n`);
+    return result;
+  });
+}
