@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import type { Clock } from "../clock";
 import { CspSeatsError } from "../errors";
+import { readCloudBlueEnv, resolveCloudBlueConfig } from "./cloudblue/config";
 import type { Portal } from "./portal";
 
 export type BackendKind = "embedded" | "http" | "cloudblue";
@@ -16,6 +17,8 @@ export interface CloudBlueConfig {
   readonly subscriptionKey: string;
   readonly username: string;
   readonly password: string;
+  /** The CloudBlue customer whose subscriptions are managed (and whose Microsoft tenant Graph reads); all customers when absent. */
+  readonly customerId?: string;
   /** Microsoft Graph, for assigned seats (SimpleAPI has no usage field). */
   readonly graph?: {
     readonly endpoint?: string;
@@ -64,8 +67,14 @@ export function resolveBackendConfig(
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...((explicit.token ?? env.CSP_SEATS_TOKEN) ? { token: explicit.token ?? env.CSP_SEATS_TOKEN } : {}),
     statePath: path.resolve(cwd, statePath),
-    ...(explicit.cloudblue ? { cloudblue: explicit.cloudblue } : {}),
+    ...(explicit.cloudblue ? { cloudblue: explicit.cloudblue } : backend === "cloudblue" ? readCloudBlueFromEnv(env) : {}),
   };
+}
+
+/** The CLI's CloudBlue settings from CSP_SEATS_CLOUDBLUE_* (absent when none is set). */
+function readCloudBlueFromEnv(env: NodeJS.ProcessEnv): { cloudblue?: CloudBlueConfig } {
+  const cloudblue = resolveCloudBlueConfig(readCloudBlueEnv(env));
+  return cloudblue ? { cloudblue } : {};
 }
 
 /** Opens the configured backend. Callers must `close()` it. */
@@ -87,7 +96,7 @@ export async function createPortal(config: BackendConfig, options: { clock?: Clo
         throw new CspSeatsError("CONFIG_CLOUDBLUE", "the cloudblue backend needs its settings", "Set csp-seats:endpoint, marketplace, subscriptionKey, username and password (see README, Backends).");
       }
       const { createCloudBluePortal } = await import("./cloudblue/cloudblue-portal.js");
-      return createCloudBluePortal(config.cloudblue);
+      return createCloudBluePortal(config.cloudblue, { ...(options.clock ? { clock: options.clock } : {}) });
     }
   }
 }

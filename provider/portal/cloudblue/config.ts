@@ -1,0 +1,130 @@
+/**
+ * Reads the CloudBlue backend's settings from any key/value source: the Pulumi stack config (`csp-seats:*`,
+ * where `get("subscriptionKey")` reads `csp-seats:subscriptionKey`) or the CLI's environment
+ * (`CSP_SEATS_CLOUDBLUE_SUBSCRIPTION_KEY`, see `readCloudBlueEnv`). Both entry points call the same helper, so
+ * a setting means the same thing everywhere and a missing one produces the same error.
+ */
+import { CspSeatsError } from "../../errors";
+import type { CloudBlueConfig } from "../create-portal";
+
+/** The configuration keys, as written in the Pulumi stack config under the `csp-seats:` namespace. */
+export const CLOUDBLUE_CONFIG_KEYS = [
+  "endpoint",
+  "marketplace",
+  "subscriptionKey",
+  "username",
+  "password",
+  "customerId",
+  "graphTenantId",
+  "graphClientId",
+  "graphClientSecret",
+  "graphEndpoint",
+  "graphTokenEndpoint",
+  "skuMap",
+] as const;
+
+export type CloudBlueConfigKey = (typeof CLOUDBLUE_CONFIG_KEYS)[number];
+
+/** Keys whose values are secrets: Pulumi stacks should set them with `--secret`. */
+export const CLOUDBLUE_SECRET_KEYS: readonly CloudBlueConfigKey[] = ["subscriptionKey", "password", "graphClientSecret"];
+
+/** `subscriptionKey` -> `CSP_SEATS_CLOUDBLUE_SUBSCRIPTION_KEY`. */
+export function getCloudBlueEnvName(key: CloudBlueConfigKey): string {
+  return `CSP_SEATS_CLOUDBLUE_${key.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()}`;
+}
+
+/** A `get` over the environment, for the CLI: `get("skuMap")` reads `CSP_SEATS_CLOUDBLUE_SKU_MAP`. */
+export function readCloudBlueEnv(env: NodeJS.ProcessEnv): (key: string) => string | undefined {
+  return (key) => {
+    const value = env[getCloudBlueEnvName(key as CloudBlueConfigKey)];
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  };
+}
+
+function fail(summary: string, fix: string): never {
+  throw new CspSeatsError("CONFIG_CLOUDBLUE", summary, fix);
+}
+
+/**
+ * Parses `skuMap`: either JSON (`{"<mpn>":"O365_BUSINESS_ESSENTIALS"}`, what a Pulumi object config value reads
+ * as) or `mpn=SKU_PART_NUMBER` pairs separated by commas (handy in an environment variable).
+ */
+export function parseSkuMap(text: string): Record<string, string> {
+  const trimmed = text.trim();
+  const map: Record<string, string> = {};
+  if (trimmed.startsWith("{")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      fail("skuMap is not valid JSON", 'Write it as {"<mpn>": "<skuPartNumber>"} or as mpn=SKU,mpn2=SKU2.');
+    }
+    for (const [mpn, sku] of Object.entries(parsed as Record<string, unknown>)) {
+      if (typeof sku !== "string" || sku.trim() === "") fail(`skuMap entry "${mpn}" has no skuPartNumber`, "Map every mpn to a Microsoft skuPartNumber string.");
+      map[mpn] = sku.trim();
+    }
+    return map;
+  }
+  for (const pair of trimmed.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const eq = pair.lastIndexOf("=");
+    if (eq <= 0 || eq === pair.length - 1) fail(`skuMap entry "${pair}" is not mpn=SKU_PART_NUMBER`, "Write pairs such as 0a1b...-ANNUAL=O365_BUSINESS_ESSENTIALS, separated by commas.");
+    map[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return map;
+}
+
+/**
+ * Builds a CloudBlueConfig from `get(key)` (keys in CLOUDBLUE_CONFIG_KEYS). Returns undefined when nothing
+ * CloudBlue-specific is set (so callers can report "the cloudblue backend needs its settings"); throws
+ * CONFIG_CLOUDBLUE naming every missing key when only some are set. Graph settings are all-or-nothing and need
+ * `customerId`: one tenant's assigned seats must never be attributed to another customer's subscriptions.
+ */
+export function resolveCloudBlueConfig(get: (key: string) => string | undefined): CloudBlueConfig | undefined {
+  const read = (key: CloudBlueConfigKey): string | undefined => {
+    const value = get(key);
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  };
+  const required = ["endpoint", "marketplace", "subscriptionKey", "username", "password"] as const;
+  const graphKeys = ["graphTenantId", "graphClientId", "graphClientSecret"] as const;
+  if (CLOUDBLUE_CONFIG_KEYS.every((key) => read(key) === undefined)) return undefined;
+  const missing = required.filter((key) => read(key) === undefined);
+  if (missing.length > 0) {
+    fail(`the cloudblue backend is missing ${missing.join(", ")}`, `Set ${missing.map((key) => `csp-seats:${key} (or ${getCloudBlueEnvName(key)})`).join(", ")}.`);
+  }
+  const endpoint = read("endpoint")!;
+  try {
+    const url = new URL(endpoint);
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw new TypeError(url.protocol);
+  } catch {
+    fail(`the cloudblue endpoint "${endpoint}" is not an http(s) URL`, "Set csp-seats:endpoint to the SimpleAPI base URL, e.g. https://<gateway>/simpleapi.");
+  }
+  const graphSet = graphKeys.filter((key) => read(key) !== undefined);
+  if (graphSet.length > 0 && graphSet.length < graphKeys.length) {
+    const absent = graphKeys.filter((key) => read(key) === undefined);
+    fail(`Microsoft Graph settings are incomplete (missing ${absent.join(", ")})`, "Set all of graphTenantId, graphClientId and graphClientSecret, or none (usage is then unknown).");
+  }
+  if (graphSet.length > 0 && read("customerId") === undefined) {
+    fail("Microsoft Graph usage needs csp-seats:customerId", "Set customerId to the CloudBlue customer whose Microsoft tenant graphTenantId is, so usage is only attributed to that customer's subscriptions.");
+  }
+  const skuMapText = read("skuMap");
+  return {
+    endpoint,
+    marketplace: read("marketplace")!,
+    subscriptionKey: read("subscriptionKey")!,
+    username: read("username")!,
+    password: read("password")!,
+    ...(read("customerId") ? { customerId: read("customerId")! } : {}),
+    ...(graphSet.length > 0
+      ? {
+          graph: {
+            tenantId: read("graphTenantId")!,
+            clientId: read("graphClientId")!,
+            clientSecret: read("graphClientSecret")!,
+            ...(read("graphEndpoint") ? { endpoint: read("graphEndpoint")! } : {}),
+            ...(read("graphTokenEndpoint") ? { tokenEndpoint: read("graphTokenEndpoint")! } : {}),
+          },
+        }
+      : {}),
+    ...(skuMapText ? { skuMap: parseSkuMap(skuMapText) } : {}),
+  };
+}
