@@ -1,0 +1,131 @@
+/**
+ * Starts the embedded portal's HTTP API on 127.0.0.1:0 over a fresh temp state file, with a manual clock, and
+ * counts the requests it receives per `METHOD /path` (query excluded), so tests can prove how many attempts a
+ * client made and how many orders exist.
+ */
+import * as fs from "node:fs/promises";
+import type * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createManualClock } from "../../provider/clock";
+import { openEmbeddedPortal, seedEmbeddedPortal, type EmbeddedPortal } from "../../provider/portal/embedded/embedded-portal";
+import type { PortalFixture } from "../../provider/portal/embedded/fixture";
+import { createPortalServer } from "../../provider/portal/http/server";
+
+export const FIXTURE_NOW = "2026-05-12T09:00:00.000Z";
+
+/**
+ * A small portal: `sub-main` (20 seats, 10 assigned, 3 still refundable), `sub-partner` (ineligible: channel
+ * partner) and `sub-p01`..`sub-pNN` (5 seats each). Orders take `processingDelayMs` of portal time.
+ */
+export function buildTestFixture(options: { parallelSubscriptions?: number; processingDelayMs?: number; pageSize?: number } = {}): PortalFixture {
+  const base = {
+    customerId: "contoso",
+    status: "active" as const,
+    currency: "EUR",
+    billingCycle: "monthly" as const,
+    billingPeriod: { start: "2026-05-01", end: "2026-06-01" },
+    termEnd: "2026-11-30",
+    autoRenew: true,
+    paymentMethods: [{ id: "pm-invoice", label: "Invoice", isDefault: true }],
+  };
+  return {
+    now: FIXTURE_NOW,
+    processingDelayMs: options.processingDelayMs ?? 60_000,
+    pageSize: options.pageSize ?? 7,
+    faults: [],
+    customers: [{ id: "contoso", name: "Contoso Ltd", contactEmail: "it-admin@contoso.example" }],
+    subscriptions: [
+      {
+        ...base,
+        id: "sub-main",
+        name: "Business Basic (Contoso)",
+        lines: [
+          { sku: "m365-basic", displayName: "Microsoft 365 Business Basic", usage: 10, limit: 20, unitPrice: "5.60", minQuantity: 1, maxQuantity: 300, batches: [{ quantity: 3, addedAt: "2026-05-10T14:30:00Z" }] },
+        ],
+      },
+      {
+        ...base,
+        id: "sub-partner",
+        name: "Bought through a partner",
+        eligibility: { eligible: false, reasonCode: "channel-partner", reason: "This subscription was bought through a channel partner." },
+        lines: [{ sku: "m365-basic", displayName: "Microsoft 365 Business Basic", usage: 1, limit: 5, unitPrice: "5.60" }],
+      },
+      ...Array.from({ length: options.parallelSubscriptions ?? 20 }, (_, i) => ({
+        ...base,
+        id: `sub-p${String(i + 1).padStart(2, "0")}`,
+        name: `Parallel ${i + 1}`,
+        lines: [{ sku: "m365-basic", displayName: "Microsoft 365 Business Basic", usage: 1, limit: 5, unitPrice: "5.60" }],
+      })),
+    ],
+  };
+}
+
+export interface TestPortalServer {
+  readonly url: string;
+  readonly token: string;
+  readonly statePath: string;
+  readonly clock: ReturnType<typeof createManualClock>;
+  /** The portal the server serves, for checking state behind the API's back. */
+  portal: EmbeddedPortal;
+  server: http.Server;
+  /** Requests received for `METHOD /path`. */
+  count(route: string): number;
+  /** Requests the server is still handling (including ones whose client gave up). */
+  inFlight(): number;
+  /** Stops the server and closes the portal (the state file stays). */
+  stop(): Promise<void>;
+  /** Starts a new server and portal on the same state file (a restart), on a new port. */
+  restart(): Promise<TestPortalServer>;
+  /** Stops and deletes the state. */
+  dispose(): Promise<void>;
+}
+
+async function listen(statePath: string, token: string, clock: ReturnType<typeof createManualClock>, dir: string): Promise<TestPortalServer> {
+  const portal = await openEmbeddedPortal({ statePath, clock });
+  const server = createPortalServer({ portal, token, clock });
+  const counts = new Map<string, number>();
+  let active = 0;
+  server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const key = `${req.method} ${(req.url ?? "").split("?")[0]}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    active += 1;
+    res.on("close", () => (active -= 1));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const stop = async (): Promise<void> => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await portal.close();
+  };
+  const handle: TestPortalServer = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    token,
+    statePath,
+    clock,
+    portal,
+    server,
+    count: (route) => counts.get(route) ?? 0,
+    inFlight: () => active,
+    stop,
+    restart: async () => {
+      await stop();
+      return listen(statePath, token, clock, dir);
+    },
+    dispose: async () => {
+      if (server.listening) await stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+  return handle;
+}
+
+/** Seeds `fixture` into a new temp directory and starts the API over it. */
+export async function startTestPortalServer(fixture: PortalFixture = buildTestFixture(), token = "test-token-7f3a9c"): Promise<TestPortalServer> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "csp-seats-http-"));
+  const statePath = path.join(dir, "portal-state.json");
+  const clock = createManualClock(fixture.now ?? FIXTURE_NOW);
+  await seedEmbeddedPortal({ statePath, fixture, clock });
+  return listen(statePath, token, clock, dir);
+}
