@@ -1,0 +1,135 @@
+/**
+ * Drift: the desired seats next to what is purchased (limit) and what is assigned (usage), per managed line.
+ * Pure, like the planner. A line drifts when its purchased count differs from the file's (someone changed it in
+ * the portal, or a scheduled decrease has not reached renewal yet); idle and refundable seats are reported
+ * alongside, because they are where the money is.
+ */
+import type { Clock } from "./clock";
+import type { DesiredState } from "./desired-state";
+import type { BillingPeriod, Money, ScheduledChange, Subscription } from "./model";
+import { addMoney, moneyFromMinor, toMinorUnits, zeroMoney } from "./money";
+import type { PlanFinding } from "./plan";
+import { checkAgainstPortal } from "./planner";
+import { getRefundableQuantity, getRefundableUntil } from "./pricing";
+
+export interface DriftLine {
+  readonly sku: string;
+  readonly displayName: string;
+  /** Seats the file asks for. */
+  readonly desired: number;
+  /** Seats purchased now (the portal's limit). */
+  readonly purchased: number;
+  /** Seats assigned, or null when the backend cannot tell. */
+  readonly assigned: number | null;
+  /** Set when `assigned` is counted across subscriptions (never split per subscription). */
+  readonly usageScope?: string;
+  /** purchased - desired: positive means more was bought than the file says. */
+  readonly difference: number;
+  readonly drifted: boolean;
+  /** purchased - assigned when known and per subscription; otherwise null. */
+  readonly idleSeats: number | null;
+  /** What the idle seats cost per billing period (unit price x idle seats); null when idle seats are unknown. */
+  readonly idleCost: Money | null;
+  readonly refundableQuantity: number;
+  /** When the earliest open refund window closes. */
+  readonly refundableUntil?: string;
+  /** Changes the portal will apply at renewal for this SKU. */
+  readonly scheduledChanges: readonly ScheduledChange[];
+  /** The renewal date when a scheduled change already brings this line to the desired count. */
+  readonly convergesOn?: string;
+}
+
+export interface DriftSubscription {
+  readonly subscriptionId: string;
+  readonly name: string;
+  readonly currency: string;
+  readonly billingPeriod: BillingPeriod;
+  readonly renewalDate: string;
+  readonly lines: readonly DriftLine[];
+  /** Idle seats' cost per billing period, summed over the lines (in this subscription's currency). */
+  readonly idleCost: Money;
+  readonly hasDrift: boolean;
+}
+
+export interface IdleCostTotal {
+  readonly currency: string;
+  readonly idleSeats: number;
+  readonly idleCost: Money;
+}
+
+export interface DriftReport {
+  /** ISO time of the check (from the injected clock). */
+  readonly checkedAt: string;
+  readonly subscriptions: readonly DriftSubscription[];
+  /** Idle seats and their cost per billing period, per currency (never mixed). */
+  readonly idleTotals: readonly IdleCostTotal[];
+  /** Problems with the file against the portal (unknown subscription or SKU, name mismatch): violations. */
+  readonly findings: readonly PlanFinding[];
+  readonly hasDrift: boolean;
+  /** True when any finding is a violation: the comparison is incomplete and the file needs fixing. */
+  readonly hasErrors: boolean;
+}
+
+/** Compares the desired state with the observed subscriptions at `clock.now()`. */
+export function computeDrift(desired: DesiredState, observed: readonly Subscription[], clock: Clock): DriftReport {
+  const now = clock.now();
+  const byId = new Map(observed.map((s) => [s.id, s]));
+  const findings = checkAgainstPortal(desired, observed);
+  const subscriptions: DriftSubscription[] = [];
+  const idle = new Map<string, { seats: number; cost: Money }>();
+
+  for (const wanted of desired.subscriptions) {
+    const subscription = byId.get(wanted.id);
+    if (!subscription) continue;
+    const lines: DriftLine[] = [];
+    for (const [sku, count] of Object.entries(wanted.licenses)) {
+      const line = subscription.lines.find((l) => l.sku === sku);
+      if (!line) continue;
+      const perSubscription = line.usage !== null && line.usageScope === undefined;
+      const idleSeats = perSubscription ? Math.max(0, line.limit - (line.usage as number)) : null;
+      const idleCost = idleSeats === null ? null : moneyFromMinor(toMinorUnits(line.unitPrice) * BigInt(idleSeats), line.unitPrice.currency);
+      const scheduledChanges = subscription.scheduledChanges.filter((c) => c.sku === sku);
+      const converging = line.limit !== count ? scheduledChanges.find((c) => c.quantity === count) : undefined;
+      const refundableUntil = getRefundableUntil(line, now);
+      lines.push({
+        sku,
+        displayName: line.displayName,
+        desired: count,
+        purchased: line.limit,
+        assigned: line.usage,
+        ...(line.usageScope !== undefined ? { usageScope: line.usageScope } : {}),
+        difference: line.limit - count,
+        drifted: line.limit !== count,
+        idleSeats,
+        idleCost,
+        refundableQuantity: getRefundableQuantity(line, now),
+        ...(refundableUntil !== undefined ? { refundableUntil } : {}),
+        scheduledChanges,
+        ...(converging ? { convergesOn: converging.effectiveDate } : {}),
+      });
+      if (idleSeats !== null && idleCost !== null) {
+        const total = idle.get(idleCost.currency) ?? { seats: 0, cost: zeroMoney(idleCost.currency) };
+        idle.set(idleCost.currency, { seats: total.seats + idleSeats, cost: addMoney(total.cost, idleCost) });
+      }
+    }
+    subscriptions.push({
+      subscriptionId: subscription.id,
+      name: subscription.name,
+      currency: subscription.currency,
+      billingPeriod: subscription.billingPeriod,
+      renewalDate: subscription.renewalDate,
+      lines,
+      idleCost: lines.reduce((sum, l) => (l.idleCost && l.idleCost.currency === sum.currency ? addMoney(sum, l.idleCost) : sum), zeroMoney(subscription.currency)),
+      hasDrift: lines.some((l) => l.drifted),
+    });
+  }
+
+  return {
+    checkedAt: now.toISOString(),
+    subscriptions,
+    idleTotals: [...idle.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([currency, t]) => ({ currency, idleSeats: t.seats, idleCost: t.cost })),
+    findings,
+    hasDrift: subscriptions.some((s) => s.hasDrift),
+    hasErrors: findings.some((f) => f.severity === "violation"),
+  };
+}

@@ -1,0 +1,156 @@
+import { describe, expect, it } from "vitest";
+import { createFixedClock } from "../../provider/clock";
+import type { DesiredState } from "../../provider/desired-state";
+import { computeDrift } from "../../provider/drift";
+import { planSeats } from "../../provider/planner";
+import {
+  DEFAULT_MARKDOWN_MAX_CHARS,
+  renderDriftJson,
+  renderDriftMarkdown,
+  renderDriftText,
+  renderPlanJson,
+  renderPlanMarkdown,
+  renderPlanMarkdownChunks,
+  renderPlanText,
+} from "../../provider/report";
+import { buildBatch, buildLine, buildSubscription } from "../helpers/subscription-builder";
+
+const NOW = "2026-11-26T06:00:00.000Z";
+const clock = createFixedClock(NOW);
+
+const observed = [
+  buildSubscription({ lines: [buildLine({ usage: 4, refundableBatches: [buildBatch(3, NOW, 10)] }), buildLine({ sku: "TEAMS-ESS", displayName: "Teams Essentials", limit: 5, usage: 5 })] }),
+  buildSubscription({ id: "SUB-US", name: "Contoso US", currency: "USD", lines: [buildLine({ unitPrice: { currency: "USD", amount: "30.00" }, usage: 12 })] }),
+  buildSubscription({ id: "SUB-3", name: "Lab", lines: [buildLine({ usage: 10 })] }),
+];
+const desired: DesiredState = {
+  defaults: {},
+  subscriptions: [
+    { id: "SUB-1", licenses: { "M365-BP": 5, "TEAMS-ESS": 5 } },
+    { id: "SUB-US", licenses: { "M365-BP": 12 } },
+    { id: "SUB-3", licenses: { "M365-BP": 10 } },
+  ],
+};
+
+describe("renderPlanText", () => {
+  const text = renderPlanText(planSeats(desired, observed, clock));
+
+  it.each([
+    { reason: "a refunded decrease shows from -> to, delta, refund and the date", line: /M365-BP\s+10 -> 7\s+\(-3\)\s+refund 10\.00 EUR\s+effective 2026-11-26/ },
+    { reason: "the rest of a mixed decrease waits for renewal", line: /M365-BP\s+7 -> 5\s+\(-2\)\s+no refund\s+at renewal 2027-01-01/ },
+    { reason: "an increase shows its prorated charge (2 x 30.00 x 5/30)", line: /M365-BP\s+10 -> 12\s+\(\+2\)\s+charge 10\.00 USD\s+effective 2026-11-26/ },
+    { reason: "totals stay per currency", line: /EUR\s+charge 0\.00\s+refund 10\.00\s+net -10\.00\n\s+USD\s+charge 10\.00\s+refund 0\.00\s+net 10\.00/ },
+    { reason: "unchanged subscriptions are listed once", line: /No changes: SUB-3 \(Lab\)/ },
+    { reason: "findings carry their code", line: /warning\s+SCHEDULED_AT_RENEWAL\s+SUB-1: M365-BP: 2 seat\(s\)/ },
+    { reason: "a summary line closes the plan", line: /Plan: 2 orders to place, 0 blocked, 1 unchanged\.\n$/ },
+  ])("$reason", ({ line }) => {
+    expect(text).toMatch(line);
+  });
+
+  it("marks a blocked subscription and counts its violation", () => {
+    const blocked = renderPlanText(planSeats({ defaults: { guardrails: { maxIncrease: 1 } }, subscriptions: [{ id: "SUB-US", licenses: { "M365-BP": 12 } }] }, observed, clock));
+    expect(blocked).toContain("BLOCKED by a violation");
+    expect(blocked).toMatch(/VIOLATION GUARDRAIL_MAX_INCREASE\s+SUB-US/);
+    expect(blocked).toMatch(/1 violation: fix them before applying\.\n$/);
+  });
+});
+
+describe("renderPlanJson", () => {
+  it("is the plan itself plus kind and formatVersion, money as decimal strings", () => {
+    const plan = planSeats(desired, observed, clock);
+    const parsed = JSON.parse(renderPlanJson(plan));
+    expect(parsed.kind).toBe("csp-seats/plan");
+    expect(parsed.formatVersion).toBe(1);
+    const { kind: _kind, formatVersion: _version, ...rest } = parsed;
+    expect(rest).toEqual(JSON.parse(JSON.stringify(plan)));
+    expect(parsed.subscriptions[0].lines[0].refund).toEqual({ currency: "EUR", amount: "10.00" });
+  });
+});
+
+describe("renderPlanMarkdown", () => {
+  it("renders tables with charges and refunds and a totals table", () => {
+    const md = renderPlanMarkdown(planSeats(desired, observed, clock));
+    expect(md).toMatch(/^### csp-seats plan\n/);
+    expect(md).toContain("| `M365-BP` | 4 | 10 | 10 → 7 (-3) | refund 10.00 EUR | 2026-11-26 |");
+    expect(md).toContain("| EUR | 0.00 | 10.00 | -10.00 |");
+    expect(md).toContain("| USD | 10.00 | 0.00 | 10.00 |");
+  });
+
+  it("escapes Markdown in names so a subscription cannot break the table", () => {
+    const odd = [buildSubscription({ name: "A|B *C*", lines: [buildLine({ usage: 12 })] })];
+    const md = renderPlanMarkdown(planSeats({ defaults: {}, subscriptions: [{ id: "SUB-1", licenses: { "M365-BP": 12 } }] }, odd, clock));
+    expect(md).toContain("A\\|B \\*C\\*");
+  });
+});
+
+describe("renderPlanMarkdownChunks", () => {
+  const many = Array.from({ length: 300 }, (_, i) =>
+    buildSubscription({
+      id: `SUB-${String(i).padStart(4, "0")}`,
+      name: `Customer ${i} with a fairly long subscription name to make the comment big`,
+      lines: [buildLine({ usage: 2 }), buildLine({ sku: "TEAMS-ESS", limit: 3, usage: 3 }), buildLine({ sku: "EXO-P1", limit: 7, usage: 1 })],
+    }),
+  );
+  const big = planSeats({ defaults: {}, subscriptions: many.map((s) => ({ id: s.id, licenses: { "M365-BP": 15, "TEAMS-ESS": 3, "EXO-P1": 9 } })) }, many, clock);
+
+  it("keeps a short plan in one chunk, identical to the whole document", () => {
+    const small = planSeats(desired, observed, clock);
+    expect(renderPlanMarkdownChunks(small)).toEqual([renderPlanMarkdown(small)]);
+  });
+
+  it.each([
+    { reason: "GitHub's limit (default)", maxChars: undefined },
+    { reason: "a small limit forces many chunks", maxChars: 8_000 },
+  ])("splits a 300-subscription plan under the limit without losing a subscription: $reason", ({ maxChars }) => {
+    const limit = maxChars ?? DEFAULT_MARKDOWN_MAX_CHARS;
+    const whole = renderPlanMarkdown(big);
+    expect(whole.length).toBeGreaterThan(limit);
+    const chunks = renderPlanMarkdownChunks(big, maxChars ? { maxChars } : {});
+    expect(chunks.length).toBeGreaterThan(1);
+    chunks.forEach((chunk, i) => {
+      expect(chunk.length).toBeLessThanOrEqual(limit);
+      expect(chunk.startsWith(`### csp-seats plan (part ${i + 1} of ${chunks.length})`)).toBe(true);
+    });
+    const joined = chunks.join("\n");
+    for (const s of many) expect(joined.split(`#### \`${s.id}\``).length - 1).toBe(1);
+    expect(chunks[0]).toContain("| Currency | Charge | Refund | Net |");
+  });
+
+  it("cuts a single oversized subscription at line boundaries, never inside a row", () => {
+    const wide = buildSubscription({ lines: Array.from({ length: 200 }, (_, i) => buildLine({ sku: `SKU-${i}`, usage: 0 })) });
+    const plan = planSeats({ defaults: {}, subscriptions: [{ id: "SUB-1", licenses: Object.fromEntries(wide.lines.map((l) => [l.sku, 11])) }] }, [wide], clock);
+    const chunks = renderPlanMarkdownChunks(plan, { maxChars: 5_000 });
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const chunk of chunks) {
+      expect(chunk.length).toBeLessThanOrEqual(5_000);
+      for (const line of chunk.split("\n").filter((l) => l.startsWith("| `SKU-"))) expect(line).toMatch(/\|$/);
+    }
+    expect(chunks.join("\n").match(/\| `SKU-\d+` \|/g)).toHaveLength(200);
+  });
+
+  it("refuses a limit too small to hold anything", () => {
+    expect(() => renderPlanMarkdownChunks(big, { maxChars: 100 })).toThrow(RangeError);
+  });
+});
+
+describe("drift renderers", () => {
+  const report = computeDrift(desired, observed, clock);
+
+  it("text shows desired, purchased, assigned, idle cost and the open refund window", () => {
+    const text = renderDriftText(report);
+    expect(text).toMatch(/M365-BP\s+5\s+10\s+4\s+6\s+120\.00 EUR\s+3 until 2026-12-02T20:00:00\.000Z\s+DRIFT \+5 purchased beyond the file/);
+    expect(text).toMatch(/TEAMS-ESS\s+5\s+5\s+5\s+0\s+0\.00 EUR\s+0\s+in sync/);
+    expect(text).toMatch(/Drift: 2 lines in 2 subscriptions differ/);
+  });
+
+  it("text says so when there is no drift", () => {
+    const clean = computeDrift({ defaults: {}, subscriptions: [{ id: "SUB-3", licenses: { "M365-BP": 10 } }] }, observed, clock);
+    expect(renderDriftText(clean)).toMatch(/No drift: every managed line matches the file\.\n$/);
+  });
+
+  it("markdown has one row per line and JSON is the report plus kind and version", () => {
+    expect(renderDriftMarkdown(report)).toContain("| `M365-BP` | 5 | 10 | 4 | 6 | 120.00 EUR | 3 until 2026-12-02T20:00:00.000Z | **drift +5** |");
+    const parsed = JSON.parse(renderDriftJson(report));
+    expect(parsed).toMatchObject({ kind: "csp-seats/drift", formatVersion: 1, hasDrift: true });
+  });
+});
