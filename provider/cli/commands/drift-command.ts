@@ -1,7 +1,20 @@
+/**
+ * `csp-seats drift`: desired vs purchased vs assigned for every managed line. Exit codes follow Terraform's
+ * -detailed-exitcode: 0 no drift, 2 drift, 1 error (invalid file, portal error, or a file entry the portal
+ * does not know: the comparison would be incomplete).
+ */
+import { computeDrift } from "../../drift";
+import { renderDriftJson, renderDriftMarkdown, renderDriftText } from "../../report";
 import type { CommandRunner } from "../context";
+import { loadDesiredAndObserved, parseReportOptions } from "./plan-command";
 
-/** Placeholder until the drift command lands. */
-export const runDrift: CommandRunner = async (_args, context) => {
-  context.stderr.write("csp-seats drift: not built yet\n");
-  return 1;
+/** Runs `drift`. */
+export const runDrift: CommandRunner = async (args, context) => {
+  const { desiredFile, format } = parseReportOptions(args, "drift");
+  const loaded = await loadDesiredAndObserved(desiredFile, context);
+  if (!loaded) return 1;
+  const report = computeDrift(loaded.desired, loaded.observed, context.clock);
+  context.stdout.write(format === "json" ? renderDriftJson(report) : format === "markdown" ? renderDriftMarkdown(report) : renderDriftText(report));
+  if (report.hasErrors) return 1;
+  return report.hasDrift ? 2 : 0;
 };
