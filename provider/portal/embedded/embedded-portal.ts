@@ -140,13 +140,18 @@ class FileEmbeddedPortal implements EmbeddedPortal {
     return this.transact((state) => state.faults.map((f) => ({ ...f })));
   }
 
-  setFaults(rules: FaultRule[]): Promise<void> {
+  async setFaults(rules: FaultRule[]): Promise<void> {
     if (!Array.isArray(rules)) {
-      return Promise.reject(createPortalError("PORTAL_BAD_REQUEST", "fault rules must be a list", "Send a JSON array of fault rules (see docs/portal-fixture.md, faults)."));
+      throw createPortalError("PORTAL_BAD_REQUEST", "fault rules must be a list", "Send a JSON array of fault rules (see docs/portal-fixture.md, faults).");
     }
-    // Same rules as a fixture's `faults:`; validating them through the fixture schema keeps one definition.
-    validatePortalFixture({ customers: [{ id: "x", name: "x", contactEmail: "x@example.com" }], subscriptions: [], faults: rules }, "faults");
-    return this.transact((state) => {
+    try {
+      // Same rules as a fixture's `faults:`; validating them through the fixture schema keeps one definition.
+      validatePortalFixture({ customers: [{ id: "x", name: "x", contactEmail: "x@example.com" }], subscriptions: [], faults: rules }, "faults");
+    } catch (error) {
+      const messages = ((error as CspSeatsError).details?.messages as string[] | undefined) ?? [String(error)];
+      throw createPortalError("PORTAL_BAD_REQUEST", `invalid fault rules: ${messages.join("; ")}`, "See docs/portal-fixture.md (faults) for the fields of a rule.");
+    }
+    await this.transact((state) => {
       state.faults = rules.map((f) => ({ ...f }));
     });
   }
