@@ -162,6 +162,7 @@ export class CloudBluePortal implements Portal {
   private readonly limitsCache = new Map<string, Promise<ProductLimits>>();
   private token: { value: string; expiresAt: number } | undefined;
   private tokenRequest: Promise<string> | undefined;
+  private closed = false;
 
   constructor(config: CloudBlueConfig, options: CloudBluePortalOptions = {}) {
     this.config = config;
@@ -292,6 +293,8 @@ export class CloudBluePortal implements Portal {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await Promise.all([this.api.close(), this.auth.close(), this.graph?.close()]);
   }
 
@@ -472,9 +475,10 @@ export class CloudBluePortal implements Portal {
         return id;
       } catch (error) {
         if (isCspSeatsError(error) && error.status === 429 && attempt < attempts) {
-          const wait = Number((error.details as { retryAfterMs?: number } | undefined)?.retryAfterMs ?? 1000);
+          const retryAfterMs = (error.details as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+          const wait = this.api.getRetryDelay(attempt, typeof retryAfterMs === "number" ? retryAfterMs : undefined);
           this.log(`cloudblue: POST /orders throttled (429); waiting ${wait} ms (correlation id ${error.correlationId ?? "none"})`);
-          await this.sleep(Math.min(wait, 60_000));
+          await this.api.wait(wait);
           continue;
         }
         if (!isOutcomeUnknown(error)) throw error;
