@@ -422,8 +422,11 @@ export function parseDesiredStateOrThrow(text: string, fileName: string): Desire
   return result.value;
 }
 
-/** Reads and parses `file`; an unreadable file is DESIRED_STATE_UNREADABLE, an invalid one is reported, not thrown. */
-export async function loadDesiredState(file: string): Promise<ParseResult> {
+/**
+ * Reads and parses `file`; an unreadable file is DESIRED_STATE_UNREADABLE, an invalid one is reported, not thrown.
+ * `displayName` (default: `file`) is the name used in locations, e.g. the path as the user typed it.
+ */
+export async function loadDesiredState(file: string, options: { displayName?: string } = {}): Promise<ParseResult> {
   let text: string;
   try {
     text = await fs.readFile(file, "utf8");
@@ -436,5 +439,5 @@ export async function loadDesiredState(file: string): Promise<ParseResult> {
       { cause: error, details: { file } },
     );
   }
-  return parseDesiredState(text, file);
+  return parseDesiredState(text, options.displayName ?? file);
 }

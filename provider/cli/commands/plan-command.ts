@@ -30,9 +30,9 @@ export function parseReportOptions(args: readonly string[], command: string): { 
  * every located error when the file is invalid.
  */
 export async function loadDesiredAndObserved(desiredFile: string, context: CliContext): Promise<{ desired: DesiredState; observed: Subscription[] } | undefined> {
-  const result = await loadDesiredState(path.resolve(context.cwd, desiredFile));
+  const result = await loadDesiredState(path.resolve(context.cwd, desiredFile), { displayName: desiredFile });
   if (!result.ok) {
-    for (const error of result.errors) context.stderr.write(`${formatLocatedError({ ...error, file: desiredFile })}\n`);
+    for (const error of result.errors) context.stderr.write(`${formatLocatedError(error)}\n`);
     context.stderr.write(`${desiredFile} is invalid (${result.errors.length} error${result.errors.length === 1 ? "" : "s"}); nothing was planned.\n`);
     return undefined;
   }

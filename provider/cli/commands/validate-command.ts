@@ -15,9 +15,9 @@ export const runValidate: CommandRunner = async (args, context) => {
   if (format !== "text" && format !== "json") throw new UsageError(`--format must be text or json, got "${format}"\n${USAGE}`);
   if (positionals.length !== 1) throw new UsageError(`validate needs exactly one FILE\n${USAGE}`);
   const file = positionals[0];
-  const result = await loadDesiredState(path.resolve(context.cwd, file));
   // Locations use the name as the user typed it, so editors and CI annotations can follow them.
-  const errors = result.ok ? [] : result.errors.map((e) => ({ ...e, file }));
+  const result = await loadDesiredState(path.resolve(context.cwd, file), { displayName: file });
+  const errors = result.ok ? [] : result.errors;
   if (format === "json") {
     context.stdout.write(`${JSON.stringify({ kind: "csp-seats/validation", formatVersion: 1, file, valid: result.ok, errors }, null, 2)}\n`);
     return result.ok ? 0 : 1;
