@@ -1,0 +1,59 @@
+/**
+ * The csp-seats Pulumi program: seats.yaml -> one `SubscriptionSeats` resource per subscription.
+ *
+ * The file comes from the stack config `csp-seats:desired` (default `seats.yaml` in the project directory). An
+ * invalid file declares nothing: the program fails with every problem at file:line:col, so no resource is
+ * planned from half a file. The `plan` stack output summarizes every change with its charge or refund.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { formatLocatedError, loadDesiredState, type DesiredSettings, type DesiredSubscription } from "./provider/desired-state";
+import { SubscriptionSeats, summarizePlans, type SubscriptionSeatsSettings } from "./provider/resource";
+
+/** The subscription's settings over the file's defaults (guardrails merge key by key); only what is set. */
+function mergeSettings(subscription: DesiredSubscription, defaults: DesiredSettings): SubscriptionSeatsSettings {
+  const guardrails = { ...defaults.guardrails, ...subscription.guardrails };
+  const paymentMethod = subscription.paymentMethod ?? defaults.paymentMethod;
+  const notifyEmail = subscription.notifyEmail ?? defaults.notifyEmail;
+  const downgradePolicy = subscription.downgradePolicy ?? defaults.downgradePolicy;
+  return {
+    ...(paymentMethod !== undefined ? { paymentMethod } : {}),
+    ...(notifyEmail !== undefined ? { notifyEmail } : {}),
+    ...(downgradePolicy !== undefined ? { downgradePolicy } : {}),
+    ...(Object.keys(guardrails).length > 0 ? { guardrails } : {}),
+  };
+}
+
+function getProjectDirectory(): string {
+  return pulumi.runtime.getRootDirectory() || process.cwd();
+}
+
+export = async (): Promise<Record<string, unknown>> => {
+  const config = new pulumi.Config("csp-seats");
+  const desired = config.get("desired") ?? "seats.yaml";
+  const file = path.resolve(getProjectDirectory(), desired);
+  const result = await loadDesiredState(file).catch((error: unknown) => {
+    throw new pulumi.RunError(error instanceof Error ? error.message : String(error));
+  });
+  if (!result.ok) {
+    const where = path.relative(process.cwd(), file) || file;
+    throw new pulumi.RunError(
+      [`${where} has ${result.errors.length} error(s); nothing is declared until they are fixed:`, ...result.errors.map((error) => `  ${formatLocatedError(error)}`)].join("\n"),
+    );
+  }
+  const state = result.value;
+  const resources = state.subscriptions.map(
+    (subscription) =>
+      new SubscriptionSeats(subscription.id, {
+        subscriptionId: subscription.id,
+        ...(subscription.name !== undefined ? { name: subscription.name } : {}),
+        licenses: { ...subscription.licenses },
+        settings: mergeSettings(subscription, state.defaults),
+      }),
+  );
+  return {
+    desired: path.relative(getProjectDirectory(), file) || file,
+    subscriptions: state.subscriptions.map((subscription) => subscription.id),
+    plan: pulumi.all(resources.map((resource) => resource.plan)).apply((plans) => summarizePlans(plans)),
+  };
+};

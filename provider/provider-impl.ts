@@ -1,0 +1,627 @@
+/**
+ * The implementation behind the `SubscriptionSeats` dynamic resource, loaded by package name
+ * (`require("csp-seats/provider-impl")`) inside Pulumi's `pulumi-nodejs` plugin. Nothing here is serialized into
+ * state: clients, tokens and caches live in this module, per plugin process.
+ *
+ * Observe first, then act: `check` reads the subscription once and computes the plan (the money is in the
+ * preview); `diff` only looks at that plan; `create`/`update` re-read, refuse a stale plan, place ONE order with
+ * every line and verify the result; `read` reconstitutes state from the portal; `delete` stops managing.
+ */
+import * as path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
+import { createFixedClock, systemClock, type Clock } from "./clock";
+import type { DesiredSubscription } from "./desired-state";
+import { CspSeatsError, isCspSeatsError } from "./errors";
+import type { Money, Order, Subscription } from "./model";
+import { toMinorUnits } from "./money";
+import type { PlanFinding, SubscriptionPlan } from "./plan";
+import { planSubscription } from "./planner";
+import { readCloudBlueEnv, resolveCloudBlueConfig } from "./portal/cloudblue/config";
+import { createPortal, resolveBackendConfig, type BackendConfig, type BackendKind } from "./portal/create-portal";
+import type { Portal } from "./portal/portal";
+import type { LineResult, SubscriptionSeatsSettings } from "./resource";
+
+/** The stack config namespace the provider reads (`csp-seats:backend`, ...). */
+export const CONFIG_NAMESPACE = "csp-seats";
+
+/** Inputs after `check`: the declared inputs plus the computed plan. */
+export interface CheckedInputs {
+  readonly subscriptionId: string;
+  readonly name?: string;
+  readonly licenses: Record<string, number>;
+  readonly settings: SubscriptionSeatsSettings;
+  readonly plan?: SubscriptionPlan;
+}
+
+/** What a SubscriptionSeats resource records in state. Never contains a token. */
+export interface SubscriptionSeatsOutputs extends CheckedInputs {
+  readonly orderId?: string;
+  readonly orderStatus?: string;
+  readonly charge?: Money;
+  readonly refund?: Money;
+  readonly lineResults?: LineResult[];
+  /** The plan that the last order carried out (the `plan` output is re-planned after it, so it shows no changes). */
+  readonly appliedPlan?: SubscriptionPlan;
+  readonly limits: Record<string, number>;
+  readonly usage: Record<string, number | null>;
+  readonly revision: string;
+  readonly status: string;
+  readonly observedAt: string;
+}
+
+/** A diff as this provider computes it; `detailedDiff` names each license whose seats change. */
+export interface SeatsDiffResult extends pulumi.dynamic.DiffResult {
+  readonly detailedDiff: Record<string, { kind: "update"; inputDiff: boolean }>;
+}
+
+interface ProviderSettings {
+  readonly backend: BackendConfig;
+  readonly clock: Clock;
+  readonly orderTimeoutMs: number;
+}
+
+/** `get` over the stack config, as the plugin hands it to `configure`. */
+interface ConfigSource {
+  get(key: string): unknown;
+}
+
+let settings: ProviderSettings | undefined;
+
+function readString(config: ConfigSource | undefined, key: string): string | undefined {
+  const value = config?.get(`${CONFIG_NAMESPACE}:${key}`);
+  if (value === undefined || value === null) return undefined;
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return text.trim() === "" ? undefined : text.trim();
+}
+
+function parseClock(now: string | undefined): Clock {
+  if (now === undefined) return systemClock;
+  try {
+    return createFixedClock(now);
+  } catch {
+    throw new CspSeatsError("CONFIG_NOW", `csp-seats:now "${now}" is not an ISO-8601 time`, "Set it like 2026-11-26T09:00:00Z, or remove it to use the real time.");
+  }
+}
+
+/**
+ * Resolves the provider's settings from the stack config (`csp-seats:backend`, `endpoint`, `token` (secret),
+ * `statePath`, `now`, `orderTimeoutSeconds`, CloudBlue keys) over the environment (`CSP_SEATS_*`). The embedded
+ * portal is the default. Exported for tests; the plugin calls `configure`.
+ */
+export function resolveProviderSettings(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, cwd: string): ProviderSettings {
+  const backend = readString(config, "backend");
+  const endpoint = readString(config, "endpoint");
+  const token = readString(config, "token");
+  const statePath = readString(config, "statePath");
+  const cloudblue =
+    (backend ?? env.CSP_SEATS_BACKEND) === "cloudblue"
+      ? resolveCloudBlueConfig((key) => readString(config, key) ?? readCloudBlueEnv(env)(key))
+      : undefined;
+  const resolved = resolveBackendConfig(
+    {
+      ...(backend ? { backend: backend as BackendKind } : {}),
+      ...(endpoint ? { endpoint } : {}),
+      ...(token ? { token } : {}),
+      ...(statePath ? { statePath } : {}),
+      ...(cloudblue ? { cloudblue } : {}),
+    },
+    env,
+    cwd,
+  );
+  const timeoutText = readString(config, "orderTimeoutSeconds") ?? env.CSP_SEATS_ORDER_TIMEOUT_SECONDS;
+  const timeoutSeconds = timeoutText === undefined || timeoutText === "" ? 900 : Number(timeoutText);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    throw new CspSeatsError("CONFIG_ORDER_TIMEOUT", `csp-seats:orderTimeoutSeconds "${timeoutText}" is not a positive number`, "Set it to the seconds to wait for an order, e.g. 900.");
+  }
+  return {
+    backend: resolved,
+    clock: parseClock(readString(config, "now") ?? (env.CSP_SEATS_NOW || undefined)),
+    orderTimeoutMs: timeoutSeconds * 1000,
+  };
+}
+
+/** Called once per plugin process with the stack's configuration. */
+export async function configure(req: { config: ConfigSource }): Promise<void> {
+  settings = resolveProviderSettings(req.config, process.env, process.cwd());
+}
+
+function getSettings(): ProviderSettings {
+  settings ??= resolveProviderSettings(undefined, process.env, process.cwd());
+  return settings;
+}
+
+async function withPortal<T>(fn: (portal: Portal, current: ProviderSettings) => Promise<T>): Promise<T> {
+  const current = getSettings();
+  const portal = await createPortal(current.backend, { clock: current.clock });
+  try {
+    return await fn(portal, current);
+  } finally {
+    await portal.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Progress: through the engine when running inside the plugin (the engine prints it), else on stderr.
+
+interface EngineLogClient {
+  log(request: unknown, callback: (error: Error | null) => void): void;
+  close(): void;
+}
+
+let engineClient: EngineLogClient | null | undefined;
+
+/** The engine address the plugin was started with (`node .../cmd/dynamic-provider <engine>`), if any. */
+function findEngineAddress(argv: readonly string[]): string | undefined {
+  if (!argv[1] || !/dynamic-provider/.test(argv[1])) return undefined;
+  return argv.slice(2).find((arg) => /^[\w.[\]:-]+:\d+$/.test(arg));
+}
+
+function getEngineClient(): EngineLogClient | null {
+  if (engineClient !== undefined) return engineClient;
+  engineClient = null;
+  const address = findEngineAddress(process.argv);
+  if (!address) return engineClient;
+  try {
+    // The generated client and grpc-js must be the copies @pulumi/pulumi itself uses.
+    const pulumiRoot = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+    const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiRoot] }));
+    const { EngineClient } = require("@pulumi/pulumi/proto/engine_grpc_pb");
+    engineClient = new EngineClient(address, grpc.credentials.createInsecure()) as EngineLogClient;
+  } catch {
+    engineClient = null;
+  }
+  return engineClient;
+}
+
+type Severity = "info" | "warning";
+
+/** Reports progress: an engine Log message inside the plugin (shown by `pulumi up`), stderr otherwise. */
+async function report(severity: Severity, message: string): Promise<void> {
+  const client = getEngineClient();
+  if (client) {
+    try {
+      const engproto = require("@pulumi/pulumi/proto/engine_pb");
+      const request = new engproto.LogRequest();
+      request.setSeverity(severity === "info" ? engproto.LogSeverity.INFO : engproto.LogSeverity.WARNING);
+      request.setMessage(message);
+      request.setUrn("");
+      request.setStreamid(0);
+      request.setEphemeral(false);
+      await new Promise<void>((resolve, reject) => client.log(request, (error) => (error ? reject(error) : resolve())));
+      return;
+    } catch {
+      // The engine went away or refused the message: fall back to stderr, which the engine also shows.
+    }
+  }
+  process.stderr.write(`${severity === "warning" ? "warning: " : ""}${message}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Inputs
+
+type Failure = pulumi.dynamic.CheckFailure;
+
+const DOWNGRADE_POLICIES = ["at-renewal", "refuse"];
+const DECIMAL = /^\d+(\.\d+)?$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isSeatCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+function validateSettings(value: unknown, failures: Failure[]): SubscriptionSeatsSettings {
+  if (value === undefined || value === null) return {};
+  if (!isRecord(value)) {
+    failures.push({ property: "settings", reason: "settings must be an object" });
+    return {};
+  }
+  const known = ["paymentMethod", "notifyEmail", "downgradePolicy", "guardrails"];
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) failures.push({ property: `settings.${key}`, reason: `unknown setting "${key}"; use one of ${known.join(", ")}` });
+  }
+  const { paymentMethod, notifyEmail, downgradePolicy, guardrails } = value;
+  if (paymentMethod !== undefined && (typeof paymentMethod !== "string" || paymentMethod.trim() === "")) {
+    failures.push({ property: "settings.paymentMethod", reason: "paymentMethod must be a payment method id or label" });
+  }
+  if (notifyEmail !== undefined && (typeof notifyEmail !== "string" || !EMAIL.test(notifyEmail))) {
+    failures.push({ property: "settings.notifyEmail", reason: "notifyEmail must be an e-mail address" });
+  }
+  if (downgradePolicy !== undefined && !DOWNGRADE_POLICIES.includes(downgradePolicy as string)) {
+    failures.push({ property: "settings.downgradePolicy", reason: `downgradePolicy must be one of ${DOWNGRADE_POLICIES.join(", ")}` });
+  }
+  if (guardrails !== undefined) {
+    if (!isRecord(guardrails)) {
+      failures.push({ property: "settings.guardrails", reason: "guardrails must be an object" });
+    } else {
+      const guardKeys = ["allowBelowUsage", "maxIncrease", "maxDecrease", "maxCharge"];
+      for (const key of Object.keys(guardrails)) {
+        if (!guardKeys.includes(key)) failures.push({ property: `settings.guardrails.${key}`, reason: `unknown guardrail "${key}"; use one of ${guardKeys.join(", ")}` });
+      }
+      if (guardrails.allowBelowUsage !== undefined && typeof guardrails.allowBelowUsage !== "boolean") {
+        failures.push({ property: "settings.guardrails.allowBelowUsage", reason: "allowBelowUsage must be true or false" });
+      }
+      for (const key of ["maxIncrease", "maxDecrease"] as const) {
+        if (guardrails[key] !== undefined && !isSeatCount(guardrails[key])) {
+          failures.push({ property: `settings.guardrails.${key}`, reason: `${key} must be a whole number of seats, 0 or more` });
+        }
+      }
+      if (guardrails.maxCharge !== undefined && (typeof guardrails.maxCharge !== "string" || !DECIMAL.test(guardrails.maxCharge))) {
+        failures.push({ property: "settings.guardrails.maxCharge", reason: 'maxCharge must be a decimal string such as "500.00"' });
+      }
+    }
+  }
+  return value as SubscriptionSeatsSettings;
+}
+
+/** Validates the declared inputs (shape only, no I/O). Exported for unit tests. */
+export function validateInputs(news: Record<string, unknown>): { inputs: CheckedInputs; failures: Failure[] } {
+  const failures: Failure[] = [];
+  const rawId = news.subscriptionId;
+  const subscriptionId = typeof rawId === "number" && Number.isSafeInteger(rawId) ? String(rawId) : rawId;
+  if (typeof subscriptionId !== "string" || subscriptionId.trim() === "") {
+    failures.push({ property: "subscriptionId", reason: "subscriptionId must be the portal's subscription id" });
+  }
+  if (news.name !== undefined && (typeof news.name !== "string" || news.name.trim() === "")) {
+    failures.push({ property: "name", reason: "name must be the subscription's name in the portal" });
+  }
+  const licenses: Record<string, number> = {};
+  if (!isRecord(news.licenses) || Object.keys(news.licenses).length === 0) {
+    failures.push({ property: "licenses", reason: "licenses must map at least one SKU to a seat count" });
+  } else {
+    for (const [sku, count] of Object.entries(news.licenses)) {
+      if (sku.trim() === "") failures.push({ property: "licenses", reason: "a SKU must not be empty" });
+      else if (!isSeatCount(count)) failures.push({ property: `licenses.${sku}`, reason: `${sku}: seats must be a whole number, 0 or more (got ${JSON.stringify(count)})` });
+      else licenses[sku] = count;
+    }
+  }
+  const checkedSettings = validateSettings(news.settings, failures);
+  return {
+    inputs: {
+      subscriptionId: typeof subscriptionId === "string" ? subscriptionId.trim() : "",
+      ...(typeof news.name === "string" ? { name: news.name } : {}),
+      licenses,
+      settings: checkedSettings,
+    },
+    failures,
+  };
+}
+
+function toDesiredSubscription(inputs: CheckedInputs): DesiredSubscription {
+  return {
+    id: inputs.subscriptionId,
+    ...(inputs.name !== undefined ? { name: inputs.name } : {}),
+    licenses: inputs.licenses,
+    ...inputs.settings,
+  };
+}
+
+/** The property a finding concerns, so `pulumi preview` points at the right input. */
+function getFindingProperty(finding: PlanFinding): string {
+  if (finding.sku) return `licenses.${finding.sku}`;
+  if (finding.code === "NAME_MISMATCH") return "name";
+  if (finding.code.startsWith("PAYMENT_METHOD")) return "settings.paymentMethod";
+  if (finding.code === "GUARDRAIL_MAX_CHARGE" || finding.code === "GUARDRAIL_MAX_CHARGE_INVALID") return "settings.guardrails.maxCharge";
+  return "subscriptionId";
+}
+
+function formatFinding(finding: PlanFinding): string {
+  return `${finding.code}: ${finding.message}${finding.fix ? `. ${finding.fix}` : ""}`;
+}
+
+function formatMoney(money: Money): string {
+  return `${money.amount} ${money.currency}`;
+}
+
+/** One line per planned change, for progress messages. */
+function describePlan(plan: SubscriptionPlan): string[] {
+  return plan.lines
+    .filter((line) => line.action !== "none" && !line.alreadyScheduled)
+    .map((line) => {
+      const money = toMinorUnits(line.charge) !== 0n ? `, charge ${formatMoney(line.charge)}` : toMinorUnits(line.refund) !== 0n ? `, refund ${formatMoney(line.refund)}` : "";
+      return `${line.sku} ${line.currentLimit} -> ${line.desired} (${line.effective === "now" ? "now" : `at renewal ${line.effectiveDate}`}${money})`;
+    });
+}
+
+function stripProvider<T extends Record<string, unknown>>(props: T): T {
+  const { __provider: _ignored, ...rest } = props;
+  return rest as T;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// check / diff
+
+/**
+ * Validates the inputs, reads the subscription once and returns the inputs plus the computed `plan`.
+ * Violations (a guardrail, a decrease below usage, an ineligible subscription, ...) are returned as failures:
+ * the resource fails and nothing is ordered.
+ */
+export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult<CheckedInputs>> {
+  const { inputs, failures } = validateInputs(news);
+  if (failures.length > 0) return { inputs, failures };
+  const current = getSettings();
+  const observed = await withPortal(async (portal) => readSubscription(portal, inputs.subscriptionId));
+  if (!observed) {
+    return {
+      inputs,
+      failures: [{ property: "subscriptionId", reason: `UNKNOWN_SUBSCRIPTION: subscription ${inputs.subscriptionId} does not exist in the ${current.backend.backend} portal. Check the id, or the backend (csp-seats:backend).` }],
+    };
+  }
+  const plan = planSubscription(toDesiredSubscription(inputs), {}, observed, current.clock.now());
+  const violations = plan.findings.filter((finding) => finding.severity === "violation");
+  return {
+    inputs: { ...inputs, plan },
+    failures: violations.map((finding) => ({ property: getFindingProperty(finding), reason: formatFinding(finding) })),
+  };
+}
+
+/** Reads one subscription; undefined when the portal does not have it. */
+async function readSubscription(portal: Portal, id: string): Promise<Subscription | undefined> {
+  try {
+    return await portal.getSubscription(id);
+  } catch (error) {
+    if (isCspSeatsError(error) && error.code === "PORTAL_SUBSCRIPTION_NOT_FOUND") return undefined;
+    throw wrapError(`cannot read subscription ${id}`, error);
+  }
+}
+
+function wrapError(what: string, error: unknown): Error {
+  if (isCspSeatsError(error)) {
+    return new CspSeatsError(error.code, `${what}: ${error.summary}`, error.fix, {
+      ...(error.status !== undefined ? { status: error.status } : {}),
+      ...(error.correlationId !== undefined ? { correlationId: error.correlationId } : {}),
+      ...(error.details !== undefined ? { details: error.details } : {}),
+    });
+  }
+  return new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+/**
+ * A change exactly when the plan from `check` has order lines; never a replacement. Uses that plan only: a
+ * preview reads each subscription once, in `check`.
+ */
+export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<SeatsDiffResult> {
+  const plan = news.plan as SubscriptionPlan | undefined;
+  const detailedDiff: SeatsDiffResult["detailedDiff"] = {};
+  if (plan) {
+    for (const line of plan.orderLines) detailedDiff[`licenses.${line.sku}`] = { kind: "update", inputDiff: true };
+  } else {
+    // Without a plan (inputs from an older csp-seats), compare with the limits read last time; still no I/O.
+    const limits = isRecord(olds.limits) ? olds.limits : {};
+    for (const [sku, count] of Object.entries(isRecord(news.licenses) ? news.licenses : {})) {
+      if (limits[sku] !== count) detailedDiff[`licenses.${sku}`] = { kind: "update", inputDiff: true };
+    }
+  }
+  return { changes: Object.keys(detailedDiff).length > 0, replaces: [], deleteBeforeReplace: false, detailedDiff };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// create / update
+
+function observe(subscription: Subscription, skus: readonly string[], now: Date): Pick<SubscriptionSeatsOutputs, "limits" | "usage" | "revision" | "status" | "observedAt"> {
+  const limits: Record<string, number> = {};
+  const usage: Record<string, number | null> = {};
+  for (const sku of skus) {
+    const line = subscription.lines.find((l) => l.sku === sku);
+    if (!line) continue;
+    limits[sku] = line.limit;
+    usage[sku] = line.usage;
+  }
+  return { limits, usage, revision: subscription.revision, status: subscription.status, observedAt: now.toISOString() };
+}
+
+function toLineResults(order: Order): LineResult[] {
+  return order.lines.map((line) => ({
+    sku: line.sku,
+    from: line.from,
+    to: line.to,
+    effective: line.effective,
+    effectiveDate: line.effectiveDate,
+    amount: line.amount,
+    status: line.result?.status ?? (order.status === "error" ? "failed" : line.effective === "renewal" ? "scheduled" : "applied"),
+    ...(line.result?.message !== undefined ? { message: line.result.message } : {}),
+  }));
+}
+
+/** An error Pulumi records with state (the plugin packs `id` + `properties` as ErrorResourceInitFailed). */
+class PartialFailure extends Error {
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly properties: Record<string, unknown>,
+    readonly reasons: string[],
+  ) {
+    super(message);
+    this.name = "PartialFailure";
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls the order until it completes or fails, reporting each status change. */
+async function waitForOrder(portal: Portal, order: Order, subscriptionId: string, timeoutMs: number, clock: () => number): Promise<Order> {
+  const started = clock();
+  let current = order;
+  let lastStatus = order.status;
+  let interval = 200;
+  let lastReport = started;
+  while (current.status === "submitted" || current.status === "processing") {
+    if (clock() - started > timeoutMs) {
+      throw new CspSeatsError(
+        "ORDER_TIMEOUT",
+        `order ${current.id} for subscription ${subscriptionId} is still ${current.status} after ${Math.round(timeoutMs / 1000)} s`,
+        "Check the order in the portal; run `pulumi refresh` once it completes (the same plan never orders twice). Raise csp-seats:orderTimeoutSeconds for slow portals.",
+      );
+    }
+    await delay(interval);
+    interval = Math.min(interval * 2, 5_000);
+    current = await portal.getOrder(current.id);
+    if (current.status !== lastStatus || clock() - lastReport >= 30_000) {
+      lastStatus = current.status;
+      lastReport = clock();
+      await report("info", `csp-seats ${subscriptionId}: order ${current.id} ${current.status} (${Math.round((clock() - started) / 1000)} s)`);
+    }
+  }
+  return current;
+}
+
+/** Checks the subscription after the order: every `now` line has its new limit, every `renewal` line is scheduled. */
+function findUnverifiedLines(plan: SubscriptionPlan, after: Subscription): string[] {
+  const problems: string[] = [];
+  for (const line of plan.orderLines) {
+    if (line.effective === "now") {
+      const limit = after.lines.find((l) => l.sku === line.sku)?.limit;
+      if (limit !== line.quantity) problems.push(`${line.sku} has ${limit ?? "no"} seats, expected ${line.quantity}`);
+    } else if (!after.scheduledChanges.some((change) => change.sku === line.sku && change.quantity === line.quantity)) {
+      problems.push(`${line.sku}: no change to ${line.quantity} seats is scheduled for renewal`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Converges one subscription to the plan from `check`: re-reads it, refuses a stale plan, places ONE order with
+ * every line (idempotency key from the plan), waits for it, verifies the new limits and returns the outputs.
+ */
+async function converge(inputs: CheckedInputs): Promise<SubscriptionSeatsOutputs> {
+  const plan = inputs.plan;
+  const id = inputs.subscriptionId;
+  if (!plan) {
+    throw new CspSeatsError("PLAN_MISSING", `no plan for subscription ${id}`, "Run `pulumi preview` / `pulumi up` again; the plan is computed during the check.");
+  }
+  const blocking = plan.findings.filter((finding) => finding.severity === "violation");
+  if (blocking.length > 0 || plan.blocked) {
+    throw new CspSeatsError("PLAN_BLOCKED", `subscription ${id} is blocked: ${blocking.map(formatFinding).join("; ")}`, "Fix the findings; nothing was ordered.");
+  }
+  return withPortal(async (portal, current) => {
+    const skus = Object.keys(inputs.licenses);
+    const before = await readSubscription(portal, id);
+    if (!before) {
+      throw new CspSeatsError("PORTAL_SUBSCRIPTION_NOT_FOUND", `subscription ${id} no longer exists in the portal`, "Check the id; nothing was ordered.");
+    }
+    if (before.revision !== plan.revision) {
+      throw new CspSeatsError(
+        "PLAN_STALE",
+        `subscription ${id} changed since it was planned (revision ${plan.revision} -> ${before.revision}); nothing was ordered`,
+        "Run `pulumi refresh`, then `pulumi preview` to review the new plan, then `pulumi up` again.",
+      );
+    }
+    const base: CheckedInputs = { subscriptionId: id, ...(inputs.name !== undefined ? { name: inputs.name } : {}), licenses: inputs.licenses, settings: inputs.settings };
+    if (plan.orderLines.length === 0) {
+      await report("info", `csp-seats ${id}: managed, nothing to order`);
+      return { ...base, plan, ...observe(before, skus, current.clock.now()) };
+    }
+
+    const changes = describePlan(plan);
+    await report(
+      "info",
+      `csp-seats ${id}: placing one order with ${plan.orderLines.length} line(s): ${changes.join("; ")}; charge ${formatMoney(plan.charge)}, refund ${formatMoney(plan.refund)}`,
+    );
+    let order: Order;
+    try {
+      order = await portal.placeOrder({
+        subscriptionId: id,
+        expectedRevision: plan.revision,
+        lines: plan.orderLines,
+        idempotencyKey: plan.idempotencyKey,
+        ...(plan.paymentMethodId !== undefined ? { paymentMethodId: plan.paymentMethodId } : {}),
+        ...(plan.notifyEmail !== undefined ? { notifyEmail: plan.notifyEmail } : {}),
+        allowBelowUsage: plan.allowBelowUsage,
+      });
+    } catch (error) {
+      if (isCspSeatsError(error) && error.code === "PORTAL_STALE_REVISION") {
+        throw new CspSeatsError("PLAN_STALE", `cannot place the order for subscription ${id}: the portal says it changed since it was planned; nothing was ordered`, "Run `pulumi refresh`, then `pulumi preview` again.");
+      }
+      throw wrapError(`cannot place the order for subscription ${id}`, error);
+    }
+    await report("info", `csp-seats ${id}: order ${order.id} ${order.status}`);
+    const done = await waitForOrder(portal, order, id, current.orderTimeoutMs, () => Date.now());
+    const after = await portal.getSubscription(id);
+    const lineResults = toLineResults(done);
+    const replanned = planSubscription(toDesiredSubscription(base), {}, after, current.clock.now());
+    const outputs: SubscriptionSeatsOutputs = {
+      ...base,
+      plan: replanned,
+      appliedPlan: plan,
+      orderId: done.id,
+      orderStatus: done.status,
+      charge: done.charge,
+      refund: done.refund,
+      lineResults,
+      ...observe(after, skus, current.clock.now()),
+    };
+    if (done.status === "error") {
+      const reason = `order ${done.id} failed: ${done.error ? `${done.error.code}: ${done.error.message}` : "the portal reported an error"}`;
+      await report("warning", `csp-seats ${id}: ${reason}`);
+      throw new PartialFailure(`csp-seats ${id}: ${reason}. Check the order in the portal, then run \`pulumi refresh\`.`, id, outputs as unknown as Record<string, unknown>, [reason]);
+    }
+    const problems = findUnverifiedLines(plan, after);
+    if (problems.length > 0) {
+      const reason = `order ${done.id} completed but the subscription does not show it: ${problems.join("; ")}`;
+      throw new PartialFailure(`csp-seats ${id}: ${reason}. Run \`pulumi refresh\` and check the portal.`, id, outputs as unknown as Record<string, unknown>, [reason]);
+    }
+    await report(
+      "info",
+      `csp-seats ${id}: order ${done.id} completed and verified: ${lineResults.length} line(s), charge ${formatMoney(done.charge)}, refund ${formatMoney(done.refund)}`,
+    );
+    return outputs;
+  });
+}
+
+/** Adopts an existing subscription (the id is the subscription id) and converges it like `update`. */
+export async function create(inputs: CheckedInputs): Promise<pulumi.dynamic.CreateResult<SubscriptionSeatsOutputs>> {
+  const outs = await converge(stripProvider(inputs as unknown as Record<string, unknown>) as unknown as CheckedInputs);
+  return { id: inputs.subscriptionId, outs };
+}
+
+/** Places the order the plan from `check` describes, after making sure the subscription did not change. */
+export async function update(_id: string, olds: SubscriptionSeatsOutputs, news: CheckedInputs): Promise<pulumi.dynamic.UpdateResult<SubscriptionSeatsOutputs>> {
+  const outs = await converge(stripProvider(news as unknown as Record<string, unknown>) as unknown as CheckedInputs);
+  if (!outs.orderId && olds.orderId) {
+    // Nothing was ordered this time: keep the record of the last order.
+    return { outs: { ...outs, orderId: olds.orderId, ...(olds.orderStatus ? { orderStatus: olds.orderStatus } : {}) } };
+  }
+  return { outs };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// read / delete
+
+/**
+ * Refreshes limits and usage from the portal. The returned inputs carry the observed limits of the managed
+ * SKUs, so `pulumi refresh` shows out-of-band changes as drift and the next preview plans them back.
+ */
+export async function read(id: string, props: SubscriptionSeatsOutputs): Promise<pulumi.dynamic.ReadResult> {
+  const state = stripProvider((props ?? {}) as unknown as Record<string, unknown>) as unknown as SubscriptionSeatsOutputs;
+  const subscriptionId = state.subscriptionId ?? id;
+  return withPortal(async (portal, current) => {
+    const observed = await readSubscription(portal, subscriptionId);
+    if (!observed) {
+      // Gone from the portal: Pulumi drops it from the stack. Nothing is changed anywhere.
+      return { id: "" };
+    }
+    const skus = Object.keys(state.licenses ?? {});
+    const seen = observe(observed, skus, current.clock.now());
+    const licenses = { ...state.licenses, ...seen.limits };
+    const inputs: CheckedInputs = {
+      subscriptionId,
+      ...(state.name !== undefined ? { name: state.name } : {}),
+      licenses,
+      settings: state.settings ?? {},
+    };
+    const { plan: _stalePlan, ...rest } = state;
+    return { id: subscriptionId, props: { ...rest, ...inputs, ...seen }, inputs };
+  });
+}
+
+/** Stops managing the subscription: no order, no seat change. */
+export async function deleteResource(id: string, _props: SubscriptionSeatsOutputs): Promise<void> {
+  await report("info", `csp-seats ${id}: no longer managed; its seats are left as they are`);
+}
+
+export { deleteResource as delete };

@@ -1,0 +1,174 @@
+/**
+ * `SubscriptionSeats`: one managed CSP subscription as a Pulumi dynamic resource.
+ *
+ * Pulumi serializes a dynamic resource's provider object into the `__provider` property of every resource, and
+ * the `pulumi-nodejs` plugin rebuilds it from that text. The provider here is deliberately a thin shim: each
+ * method only does `require("csp-seats/provider-impl").<method>(...)`. The closure serializer does not capture
+ * `require`, so the stored text captures nothing (no clients, no tokens), stays tiny, and loads the real
+ * implementation by package name from the project's node_modules - an upgrade of csp-seats applies to
+ * existing stacks without replacing anything.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { DowngradePolicy, Guardrails } from "./desired-state";
+import type { SubscriptionPlan } from "./plan";
+import type { Money } from "./model";
+import { computeTotals } from "./planner";
+
+/** The Pulumi type token of the resource (`pulumi-nodejs:dynamic:SubscriptionSeats`). */
+export const SUBSCRIPTION_SEATS_TYPE = "SubscriptionSeats";
+
+/** Per-subscription settings, already merged with the file's `defaults`. */
+export interface SubscriptionSeatsSettings {
+  /** Payment method id or label; the portal's default when absent. */
+  readonly paymentMethod?: string;
+  readonly notifyEmail?: string;
+  readonly downgradePolicy?: DowngradePolicy;
+  readonly guardrails?: Guardrails;
+}
+
+/** Inputs of one SubscriptionSeats resource. */
+export interface SubscriptionSeatsArgs {
+  /** The portal's subscription id. */
+  readonly subscriptionId: pulumi.Input<string>;
+  /** The portal's name for the subscription; a different name fails the check (a wrong id?). */
+  readonly name?: pulumi.Input<string>;
+  /** Seats per SKU. SKUs not listed are left alone. */
+  readonly licenses: pulumi.Input<Record<string, pulumi.Input<number>>>;
+  readonly settings?: pulumi.Input<SubscriptionSeatsSettings>;
+}
+
+/** What one order did to one line, recorded in state after `pulumi up`. */
+export interface LineResult {
+  readonly sku: string;
+  readonly from: number;
+  readonly to: number;
+  readonly effective: "now" | "renewal";
+  readonly effectiveDate: string;
+  readonly amount: Money;
+  readonly status: "applied" | "scheduled" | "failed";
+  readonly message?: string;
+}
+
+/**
+ * The provider shim that Pulumi serializes. Only arrow functions calling `require` by package name: nothing
+ * else may be referenced here, or the serializer would capture it into every resource's state.
+ */
+export const subscriptionSeatsProvider: pulumi.dynamic.ResourceProvider = {
+  configure: (req) => require("csp-seats/provider-impl").configure(req),
+  check: (olds, news) => require("csp-seats/provider-impl").check(olds, news),
+  diff: (id, olds, news) => require("csp-seats/provider-impl").diff(id, olds, news),
+  create: (inputs) => require("csp-seats/provider-impl").create(inputs),
+  read: (id, props) => require("csp-seats/provider-impl").read(id, props),
+  update: (id, olds, news) => require("csp-seats/provider-impl").update(id, olds, news),
+  delete: (id, props) => require("csp-seats/provider-impl").delete(id, props),
+};
+
+/**
+ * The seat counts of one CSP subscription. `pulumi preview` shows the computed `plan` (every line with its
+ * charge or refund); `pulumi up` places one order carrying all its lines; `pulumi destroy` only stops managing.
+ */
+export class SubscriptionSeats extends pulumi.dynamic.Resource {
+  declare readonly subscriptionId: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string | undefined>;
+  declare readonly licenses: pulumi.Output<Record<string, number>>;
+  declare readonly settings: pulumi.Output<SubscriptionSeatsSettings | undefined>;
+  /** The plan computed by `check` against the subscription as read during this preview/update. */
+  declare readonly plan: pulumi.Output<SubscriptionPlan>;
+  /** The last order placed (absent when nothing had to change). */
+  declare readonly orderId: pulumi.Output<string | undefined>;
+  declare readonly orderStatus: pulumi.Output<string | undefined>;
+  declare readonly charge: pulumi.Output<Money | undefined>;
+  declare readonly refund: pulumi.Output<Money | undefined>;
+  declare readonly lineResults: pulumi.Output<LineResult[] | undefined>;
+  /** Purchased seats per SKU as last read from the portal. */
+  declare readonly limits: pulumi.Output<Record<string, number>>;
+  /** Assigned seats per SKU as last read from the portal (null when the backend cannot tell). */
+  declare readonly usage: pulumi.Output<Record<string, number | null>>;
+  declare readonly revision: pulumi.Output<string>;
+
+  constructor(name: string, args: SubscriptionSeatsArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      subscriptionSeatsProvider,
+      name,
+      {
+        subscriptionId: args.subscriptionId,
+        name: args.name,
+        licenses: args.licenses,
+        settings: args.settings ?? {},
+        plan: undefined,
+        orderId: undefined,
+        orderStatus: undefined,
+        charge: undefined,
+        refund: undefined,
+        lineResults: undefined,
+        limits: undefined,
+        usage: undefined,
+        revision: undefined,
+      },
+      opts,
+      undefined,
+      SUBSCRIPTION_SEATS_TYPE,
+    );
+  }
+}
+
+/** A plan as the root program exports it: the money per subscription and per currency, in words. */
+export interface PlanSummary {
+  readonly hasChanges: boolean;
+  readonly hasViolations: boolean;
+  /** Per currency (never added across currencies): `{ currency, charge: "12.34 EUR", refund, net }`. */
+  readonly totals: ReadonlyArray<{ currency: string; charge: string; refund: string; net: string }>;
+  readonly subscriptions: ReadonlyArray<{
+    readonly subscriptionId: string;
+    readonly name: string;
+    /** `m365-business-basic 20 -> 22 now: charge 0.72 EUR`; empty when nothing changes. */
+    readonly changes: readonly string[];
+    readonly charge: string;
+    readonly refund: string;
+    readonly net: string;
+    /** `warning USAGE_SHARED: ...` / `violation GUARDRAIL_MAX_CHARGE: ...`. */
+    readonly findings: readonly string[];
+  }>;
+}
+
+function formatAmount(money: Money): string {
+  return `${money.amount} ${money.currency}`;
+}
+
+function isZeroAmount(money: Money): boolean {
+  return /^-?0+(\.0+)?$/.test(money.amount);
+}
+
+/**
+ * Summarizes the plans of the declared resources for a stack output, so `pulumi preview` prints every change
+ * with its charge or refund and the totals per currency. Pure; `plans` may hold undefined for resources whose
+ * plan is not known.
+ */
+export function summarizePlans(plans: ReadonlyArray<SubscriptionPlan | undefined>): PlanSummary {
+  const known = plans.filter((plan): plan is SubscriptionPlan => plan !== undefined && plan !== null);
+  return {
+    hasChanges: known.some((plan) => plan.orderLines.length > 0),
+    hasViolations: known.some((plan) => plan.findings.some((finding) => finding.severity === "violation")),
+    totals: computeTotals(known).map((total) => ({
+      currency: total.currency,
+      charge: formatAmount(total.charge),
+      refund: formatAmount(total.refund),
+      net: formatAmount(total.net),
+    })),
+    subscriptions: known.map((plan) => ({
+      subscriptionId: plan.subscriptionId,
+      name: plan.name,
+      changes: plan.lines
+        .filter((line) => line.action !== "none" && !line.alreadyScheduled)
+        .map((line) => {
+          const when = line.effective === "now" ? "now" : `at renewal ${line.effectiveDate}`;
+          const money = !isZeroAmount(line.charge) ? `: charge ${formatAmount(line.charge)}` : !isZeroAmount(line.refund) ? `: refund ${formatAmount(line.refund)}` : "";
+          return `${line.sku} ${line.currentLimit} -> ${line.desired} ${when}${money}`;
+        }),
+      charge: formatAmount(plan.charge),
+      refund: formatAmount(plan.refund),
+      net: formatAmount(plan.net),
+      findings: plan.findings.map((finding) => `${finding.severity} ${finding.code}: ${finding.message}`),
+    })),
+  };
+}
