@@ -1,4 +1,7 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { getCloudBlueEnvName, parseSkuMap, readCloudBlueEnv, resolveCloudBlueConfig } from "../../provider/portal/cloudblue/config";
 import { resolveBackendConfig } from "../../provider/portal/create-portal";
 
@@ -50,5 +53,21 @@ describe("sku map and environment", () => {
     // Explicit settings win, and other backends never read the CloudBlue variables.
     expect(resolveBackendConfig({ cloudblue: { ...BASE, marketplace: "eu" } }, env, "/tmp").cloudblue?.marketplace).toBe("eu");
     expect(resolveBackendConfig({ backend: "embedded" }, env, "/tmp").cloudblue).toBeUndefined();
+  });
+});
+
+describe("examples/cloudblue/Pulumi.cloudblue.yaml", () => {
+  it("resolves to a complete configuration once the secrets are set", () => {
+    const file = parseYaml(fs.readFileSync(path.resolve(__dirname, "../../examples/cloudblue/Pulumi.cloudblue.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const secrets: Record<string, string> = { password: "p", subscriptionKey: "sk", graphClientSecret: "gs" };
+    // Pulumi hands object values to the program as JSON text, which is what the provider passes on.
+    const get = (key: string) => {
+      const value = file.config[`csp-seats:${key}`];
+      return secrets[key] ?? (value === undefined ? undefined : typeof value === "string" ? value : JSON.stringify(value));
+    };
+    expect(get("backend")).toBe("cloudblue");
+    const config = resolveCloudBlueConfig(get);
+    expect(config).toMatchObject({ marketplace: "us", customerId: "1000001", graph: { clientSecret: "gs" } });
+    expect(Object.values(config?.skuMap ?? {})).toContain("O365_BUSINESS_ESSENTIALS");
   });
 });
