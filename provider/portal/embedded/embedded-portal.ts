@@ -27,7 +27,7 @@ import {
   type SubscriptionPageOptions,
 } from "./order-engine";
 import { createPortalState, getPortalNow, STATE_VERSION, type PortalState } from "./portal-state";
-import { createNotSeededError, transactState, withStateLock, writeStateFile } from "./state-store";
+import { createNotSeededError, readStateFile, transactState, withStateLock, writeStateFile } from "./state-store";
 
 export type { SubscriptionPage, SubscriptionPageOptions } from "./order-engine";
 
@@ -82,10 +82,21 @@ class FileEmbeddedPortal implements EmbeddedPortal {
     private readonly clock: Clock | undefined,
   ) {}
 
-  /** One transaction: lock, read, bring the state up to now, run `fn`, write if changed. */
-  private transact<T>(fn: (state: PortalState, now: Date) => T): Promise<T> {
+  /**
+   * One transaction: lock, read, bring the state up to now, run `fn`, write if changed. A `readOnly` operation
+   * first tries without the lock: the atomic rename makes every read see one complete state, so when bringing
+   * that state up to now changes nothing, answering from it is a consistent snapshot; otherwise (an order
+   * completed, a term renewed) it runs as a locked transaction so the change is saved once.
+   */
+  private async transact<T>(fn: (state: PortalState, now: Date) => T, options: { readOnly?: boolean } = {}): Promise<T> {
     if (this.closed) {
-      return Promise.reject(new CspSeatsError("PORTAL_UNAVAILABLE", "the embedded portal was closed", "Open it again with openEmbeddedPortal.", { status: 503 }));
+      throw new CspSeatsError("PORTAL_UNAVAILABLE", "the embedded portal was closed", "Open it again with openEmbeddedPortal.", { status: 503 });
+    }
+    if (options.readOnly) {
+      const { state } = await readStateFile<PortalState>(this.statePath);
+      assertCompatible(state, this.statePath);
+      const now = getPortalNow(state, systemClock.now(), this.clock);
+      if (!advancePortalState(state, now)) return fn(state, now);
     }
     return transactState<PortalState, T>(this.statePath, (state) => {
       assertCompatible(state, this.statePath);
@@ -105,19 +116,19 @@ class FileEmbeddedPortal implements EmbeddedPortal {
         token = page.nextPageToken;
       } while (token !== undefined);
       return all;
-    });
+    }, { readOnly: true });
   }
 
   listSubscriptionsPage(options: SubscriptionPageOptions = {}): Promise<SubscriptionPage> {
-    return this.transact((state) => listSubscriptionPage(state, options));
+    return this.transact((state) => listSubscriptionPage(state, options), { readOnly: true });
   }
 
   getSubscription(id: string): Promise<Subscription> {
-    return this.transact((state) => getSubscriptionView(state, id));
+    return this.transact((state) => getSubscriptionView(state, id), { readOnly: true });
   }
 
   estimateOrder(request: OrderRequest): Promise<OrderEstimate> {
-    return this.transact((state, now) => estimateOrderInState(state, request, now));
+    return this.transact((state, now) => estimateOrderInState(state, request, now), { readOnly: true });
   }
 
   placeOrder(request: PlaceOrderRequest): Promise<Order> {
@@ -125,19 +136,19 @@ class FileEmbeddedPortal implements EmbeddedPortal {
   }
 
   getOrder(id: string): Promise<Order> {
-    return this.transact((state) => getOrderView(state, id));
+    return this.transact((state) => getOrderView(state, id), { readOnly: true });
   }
 
   listOrders(options: ListOrdersOptions = {}): Promise<Order[]> {
-    return this.transact((state) => listOrdersInState(state, options));
+    return this.transact((state) => listOrdersInState(state, options), { readOnly: true });
   }
 
   listOutbox(): Promise<OutboxMessage[]> {
-    return this.transact((state) => state.outbox.map((m) => ({ ...m })));
+    return this.transact((state) => state.outbox.map((m) => ({ ...m })), { readOnly: true });
   }
 
   getFaults(): Promise<FaultRule[]> {
-    return this.transact((state) => state.faults.map((f) => ({ ...f })));
+    return this.transact((state) => state.faults.map((f) => ({ ...f })), { readOnly: true });
   }
 
   async setFaults(rules: FaultRule[]): Promise<void> {
@@ -161,7 +172,7 @@ class FileEmbeddedPortal implements EmbeddedPortal {
   }
 
   now(): Promise<Date> {
-    return this.transact((_state, now) => now);
+    return this.transact((_state, now) => now, { readOnly: true });
   }
 
   async close(): Promise<void> {

@@ -178,10 +178,11 @@ function completeOrder(state: PortalState, stored: StoredOrder): void {
 
 /**
  * Brings the state up to `now`: orders reach processing and completion at their times, billing periods roll and
- * terms renew, each subscription's events in time order.
+ * terms renew, each subscription's events in time order. Returns whether anything changed.
  */
-export function advancePortalState(state: PortalState, now: Date): void {
+export function advancePortalState(state: PortalState, now: Date): boolean {
   const nowMs = now.getTime();
+  let changed = false;
   for (const sub of state.subscriptions) {
     for (;;) {
       const inFlight = findOrderInFlight(state, sub.id);
@@ -191,12 +192,15 @@ export function advancePortalState(state: PortalState, now: Date): void {
       if (Math.min(orderAt, calendarAt) > nowMs) break;
       if (inFlight && orderAt <= calendarAt) completeOrder(state, inFlight);
       else applyCalendarEvent(sub, calendar!.kind);
+      changed = true;
     }
     const inFlight = findOrderInFlight(state, sub.id);
     if (inFlight && inFlight.order.status === "submitted" && Date.parse(inFlight.processingAt) <= nowMs) {
       inFlight.order = { ...inFlight.order, status: "processing" };
+      changed = true;
     }
   }
+  return changed;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

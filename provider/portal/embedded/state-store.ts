@@ -97,6 +97,15 @@ async function breakStaleLock(lockPath: string, judged: LockOwner | undefined): 
     await fs.link(aside, lockPath).catch(() => undefined);
   }
   await fs.rm(aside, { force: true });
+  if (sameLock && judged !== undefined && judged.host === os.hostname() && !isProcessAlive(judged.pid)) await removeOrphanTempFiles(lockPath.slice(0, -".lock".length), judged.pid);
+}
+
+/** Deletes the temp files a crashed holder (`pid`) wrote but never renamed; they were never the state. */
+async function removeOrphanTempFiles(statePath: string, pid: number): Promise<void> {
+  const dir = path.dirname(statePath);
+  const prefix = `.${path.basename(statePath)}.${pid}.`;
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((name) => name.startsWith(prefix) && name.endsWith(".tmp")).map((name) => fs.rm(path.join(dir, name), { force: true })));
 }
 
 async function acquireLock(statePath: string): Promise<LockOwner> {
