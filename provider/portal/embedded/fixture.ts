@@ -131,12 +131,16 @@ function getValidator(): ValidateFunction {
   return compiled;
 }
 
-function describeAjvError(error: ErrorObject): { path: string; message: string } {
+function describeAjvError(error: ErrorObject): { path: string; message: string; atKey?: boolean } {
   const where = error.instancePath || "/";
   switch (error.keyword) {
     case "additionalProperty":
     case "additionalProperties":
-      return { path: `${error.instancePath}/${String(error.params.additionalProperty)}`, message: `unknown field "${String(error.params.additionalProperty)}"` };
+      return {
+        path: `${error.instancePath}/${String(error.params.additionalProperty)}`,
+        message: `unknown field "${String(error.params.additionalProperty)}"`,
+        atKey: true,
+      };
     case "required":
       return { path: error.instancePath, message: `${where}: missing required field "${String(error.params.missingProperty)}"` };
     case "enum":
@@ -204,7 +208,7 @@ function checkFixtureSemantics(fixture: PortalFixture): Array<{ path: string; me
   return problems;
 }
 
-type Located = (pointer: string) => { line: number; column: number } | undefined;
+type Located = (pointer: string, options?: { atKey?: boolean }) => { line: number; column: number } | undefined;
 
 function toSegments(pointer: string): Array<string | number> {
   return pointer
@@ -214,10 +218,10 @@ function toSegments(pointer: string): Array<string | number> {
 }
 
 function createLocator(doc: Document, lineCounter: LineCounter): Located {
-  return (pointer) => {
+  return (pointer, options = {}) => {
     const segments = toSegments(pointer);
     // Walk down as far as the path exists; a missing field is reported at its parent, an unknown one at its key.
-    for (let depth = segments.length; depth >= 0; depth -= 1) {
+    for (let depth = options.atKey ? segments.length - 1 : segments.length; depth >= 0; depth -= 1) {
       const prefix = segments.slice(0, depth);
       const node = prefix.length === 0 ? doc.contents : doc.getIn(prefix, true);
       if (depth < segments.length && isMap(node)) {
@@ -250,7 +254,7 @@ function toFixtureError(source: string, problems: FixtureProblem[]): CspSeatsErr
 
 function validateValue(value: unknown, source: string, locate?: Located): PortalFixture {
   const validate = getValidator();
-  let raw: Array<{ path: string; message: string }>;
+  let raw: Array<{ path: string; message: string; atKey?: boolean }>;
   if (!validate(value)) {
     // Drop the generic "must match then schema" echoes of if/then failures; the specific error is also reported.
     raw = (validate.errors ?? []).filter((e) => e.keyword !== "if").map(describeAjvError);
@@ -258,7 +262,7 @@ function validateValue(value: unknown, source: string, locate?: Located): Portal
     raw = checkFixtureSemantics(value as PortalFixture);
   }
   if (raw.length === 0) return value as PortalFixture;
-  const problems = raw.map((p) => ({ ...p, ...(locate?.(p.path) ?? {}) }));
+  const problems = raw.map(({ atKey, ...p }) => ({ ...p, ...(locate?.(p.path, { atKey: atKey === true }) ?? {}) }));
   throw toFixtureError(source, problems);
 }
 
@@ -270,13 +274,14 @@ export function validatePortalFixture(value: unknown, source = "fixture"): Porta
 /** Parses fixture YAML text; problems are located as `source:line:col`. */
 export function parsePortalFixture(text: string, source: string): PortalFixture {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter });
   if (doc.errors.length > 0) {
     throw toFixtureError(
       source,
       doc.errors.map((error) => {
         const pos = error.linePos?.[0];
-        return { path: "", message: error.message.split("\n")[0], ...(pos ? { line: pos.line, column: pos.col } : {}) };
+        // prettyErrors (the default) appends "at line N, column M" and a code frame; the location is given separately.
+        return { path: "", message: error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, ""), ...(pos ? { line: pos.line, column: pos.col } : {}) };
       }),
     );
   }
