@@ -17,7 +17,7 @@ import { toMinorUnits } from "./money";
 import type { PlanFinding, SubscriptionPlan } from "./plan";
 import { planSubscription } from "./planner";
 import { readCloudBlueEnv, resolveCloudBlueConfig } from "./portal/cloudblue/config";
-import { createPortal, resolveBackendConfig, type BackendConfig, type BackendKind } from "./portal/create-portal";
+import { createPortal, resolveBackendConfig, resolvePlanningClock, type BackendConfig, type BackendKind } from "./portal/create-portal";
 import type { Portal } from "./portal/portal";
 import type { LineResult, SubscriptionSeatsSettings } from "./resource";
 
@@ -134,7 +134,7 @@ async function withPortal<T>(fn: (portal: Portal, current: ProviderSettings) => 
   const current = getSettings();
   const portal = await createPortal(current.backend, { clock: current.clock });
   try {
-    return await fn(portal, current);
+    return await fn(portal, { ...current, clock: await resolvePlanningClock(portal, current.clock) });
   } finally {
     await portal.close();
   }
@@ -343,14 +343,14 @@ export async function check(_olds: Record<string, unknown>, news: Record<string,
   const { inputs, failures } = validateInputs(news);
   if (failures.length > 0) return { inputs, failures };
   const current = getSettings();
-  const observed = await withPortal(async (portal) => readSubscription(portal, inputs.subscriptionId));
+  const { observed, now } = await withPortal(async (portal, settings) => ({ observed: await readSubscription(portal, inputs.subscriptionId), now: settings.clock.now() }));
   if (!observed) {
     return {
       inputs,
       failures: [{ property: "subscriptionId", reason: `UNKNOWN_SUBSCRIPTION: subscription ${inputs.subscriptionId} does not exist in the ${current.backend.backend} portal. Check the id, or the backend (csp-seats:backend).` }],
     };
   }
-  const plan = planSubscription(toDesiredSubscription(inputs), {}, observed, current.clock.now());
+  const plan = planSubscription(toDesiredSubscription(inputs), {}, observed, now);
   const violations = plan.findings.filter((finding) => finding.severity === "violation");
   return {
     inputs: { ...inputs, plan },

@@ -4,7 +4,7 @@
  * backends the same way.
  */
 import * as path from "node:path";
-import type { Clock } from "../clock";
+import { systemClock, type Clock } from "../clock";
 import { CspSeatsError } from "../errors";
 import { readCloudBlueEnv, resolveCloudBlueConfig } from "./cloudblue/config";
 import type { Portal } from "./portal";
@@ -82,7 +82,9 @@ export async function createPortal(config: BackendConfig, options: { clock?: Clo
   switch (config.backend) {
     case "embedded": {
       const { openEmbeddedPortal } = await import("./embedded/embedded-portal.js");
-      return openEmbeddedPortal({ statePath: config.statePath!, ...(options.clock ? { clock: options.clock } : {}) });
+      // The wall clock is not handed down: the embedded portal keeps its own time (its fixture's `now` plus the time
+      // since seeding), or the wall clock would jump a demo portal months ahead and run its renewals.
+      return openEmbeddedPortal({ statePath: config.statePath!, ...(options.clock && options.clock !== systemClock ? { clock: options.clock } : {}) });
     }
     case "http": {
       if (!config.endpoint) {
@@ -99,4 +101,16 @@ export async function createPortal(config: BackendConfig, options: { clock?: Clo
       return createCloudBluePortal(config.cloudblue, { ...(options.clock ? { clock: options.clock } : {}) });
     }
   }
+}
+
+/**
+ * The clock to plan with against `portal`: a pinned clock (csp-seats:now, --now) as it is; otherwise the portal's
+ * own time when it keeps one (the embedded portal runs on from its fixture's `now`), so that proration and the
+ * 168-hour windows are computed at the moment the portal will order at; otherwise the wall clock.
+ */
+export async function resolvePlanningClock(portal: Portal, clock: Clock): Promise<Clock> {
+  const withTime = portal as Portal & { now?: () => Promise<Date> };
+  if (clock !== systemClock || typeof withTime.now !== "function") return clock;
+  const offset = (await withTime.now()).getTime() - Date.now();
+  return { now: () => new Date(Date.now() + offset) };
 }

@@ -13,7 +13,7 @@ export const runDrift: CommandRunner = async (args, context) => {
   const { desiredFile, format } = parseReportOptions(args, "drift");
   const loaded = await loadDesiredAndObserved(desiredFile, context);
   if (!loaded) return 1;
-  const report = computeDrift(loaded.desired, loaded.observed, context.clock);
+  const report = computeDrift(loaded.desired, loaded.observed, loaded.clock);
   context.stdout.write(format === "json" ? renderDriftJson(report) : format === "markdown" ? renderDriftMarkdown(report) : renderDriftText(report));
   if (report.hasErrors) return 1;
   return report.hasDrift ? 2 : 0;

@@ -6,8 +6,10 @@
 import * as path from "node:path";
 import type { DesiredState } from "../../desired-state";
 import { formatLocatedError, loadDesiredState } from "../../desired-state";
+import type { Clock } from "../../clock";
 import type { Subscription } from "../../model";
 import { planSeats } from "../../planner";
+import { resolvePlanningClock } from "../../portal/create-portal";
 import { renderPlanJson, renderPlanMarkdown, renderPlanText } from "../../report";
 import { parseOptions, UsageError, type CliContext, type CommandRunner } from "../context";
 
@@ -29,7 +31,7 @@ export function parseReportOptions(args: readonly string[], command: string): { 
  * Loads the desired state and the subscriptions it names (one portal call). Returns undefined after printing
  * every located error when the file is invalid.
  */
-export async function loadDesiredAndObserved(desiredFile: string, context: CliContext): Promise<{ desired: DesiredState; observed: Subscription[] } | undefined> {
+export async function loadDesiredAndObserved(desiredFile: string, context: CliContext): Promise<{ desired: DesiredState; observed: Subscription[]; clock: Clock } | undefined> {
   const result = await loadDesiredState(path.resolve(context.cwd, desiredFile), { displayName: desiredFile });
   if (!result.ok) {
     for (const error of result.errors) context.stderr.write(`${formatLocatedError(error)}\n`);
@@ -40,7 +42,7 @@ export async function loadDesiredAndObserved(desiredFile: string, context: CliCo
   const portal = await context.openPortal();
   try {
     const observed = await portal.listSubscriptions({ ids: desired.subscriptions.map((s) => s.id) });
-    return { desired, observed };
+    return { desired, observed, clock: await resolvePlanningClock(portal, context.clock) };
   } finally {
     await portal.close();
   }
@@ -51,7 +53,7 @@ export const runPlan: CommandRunner = async (args, context) => {
   const { desiredFile, format } = parseReportOptions(args, "plan");
   const loaded = await loadDesiredAndObserved(desiredFile, context);
   if (!loaded) return 1;
-  const plan = planSeats(loaded.desired, loaded.observed, context.clock);
+  const plan = planSeats(loaded.desired, loaded.observed, loaded.clock);
   context.stdout.write(format === "json" ? renderPlanJson(plan) : format === "markdown" ? renderPlanMarkdown(plan) : renderPlanText(plan));
   return plan.hasViolations ? 1 : 0;
 };
