@@ -340,6 +340,10 @@ function stripProvider<T extends Record<string, unknown>>(props: T): T {
  * the resource fails and nothing is ordered.
  */
 export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult<CheckedInputs>> {
+  return withCodedErrors(() => checkInputs(news));
+}
+
+async function checkInputs(news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult<CheckedInputs>> {
   const { inputs, failures } = validateInputs(news);
   if (failures.length > 0) return { inputs, failures };
   const current = getSettings();
@@ -365,6 +369,19 @@ async function readSubscription(portal: Portal, id: string): Promise<Subscriptio
   } catch (error) {
     if (isCspSeatsError(error) && error.code === "PORTAL_SUBSCRIPTION_NOT_FOUND") return undefined;
     throw wrapError(`cannot read subscription ${id}`, error);
+  }
+}
+
+/**
+ * Runs one provider method and makes its error readable in `pulumi up`: the stable code first, then the
+ * summary and the fix. PartialFailure keeps its id and properties so Pulumi records what did happen.
+ */
+async function withCodedErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (isCspSeatsError(error)) throw new Error(`${error.code}: ${error.message}`, { cause: error });
+    throw error;
   }
 }
 
@@ -575,13 +592,13 @@ async function converge(inputs: CheckedInputs): Promise<SubscriptionSeatsOutputs
 
 /** Adopts an existing subscription (the id is the subscription id) and converges it like `update`. */
 export async function create(inputs: CheckedInputs): Promise<pulumi.dynamic.CreateResult<SubscriptionSeatsOutputs>> {
-  const outs = await converge(stripProvider(inputs as unknown as Record<string, unknown>) as unknown as CheckedInputs);
+  const outs = await withCodedErrors(() => converge(stripProvider(inputs as unknown as Record<string, unknown>) as unknown as CheckedInputs));
   return { id: inputs.subscriptionId, outs };
 }
 
 /** Places the order the plan from `check` describes, after making sure the subscription did not change. */
 export async function update(_id: string, olds: SubscriptionSeatsOutputs, news: CheckedInputs): Promise<pulumi.dynamic.UpdateResult<SubscriptionSeatsOutputs>> {
-  const outs = await converge(stripProvider(news as unknown as Record<string, unknown>) as unknown as CheckedInputs);
+  const outs = await withCodedErrors(() => converge(stripProvider(news as unknown as Record<string, unknown>) as unknown as CheckedInputs));
   if (!outs.orderId && olds.orderId) {
     // Nothing was ordered this time: keep the record of the last order.
     return { outs: { ...outs, orderId: olds.orderId, ...(olds.orderStatus ? { orderStatus: olds.orderStatus } : {}) } };
@@ -599,7 +616,7 @@ export async function update(_id: string, olds: SubscriptionSeatsOutputs, news: 
 export async function read(id: string, props: SubscriptionSeatsOutputs): Promise<pulumi.dynamic.ReadResult> {
   const state = stripProvider((props ?? {}) as unknown as Record<string, unknown>) as unknown as SubscriptionSeatsOutputs;
   const subscriptionId = state.subscriptionId ?? id;
-  return withPortal(async (portal, current) => {
+  return withCodedErrors(() => withPortal(async (portal, current) => {
     const observed = await readSubscription(portal, subscriptionId);
     if (!observed) {
       // Gone from the portal: Pulumi drops it from the stack. Nothing is changed anywhere.
@@ -616,7 +633,7 @@ export async function read(id: string, props: SubscriptionSeatsOutputs): Promise
     };
     const { plan: _stalePlan, ...rest } = state;
     return { id: subscriptionId, props: { ...rest, ...inputs, ...seen }, inputs };
-  });
+  }));
 }
 
 /** Stops managing the subscription: no order, no seat change. */

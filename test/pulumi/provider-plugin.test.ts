@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Order, Subscription } from "../../provider/model";
 import type { SubscriptionPlan } from "../../provider/plan";
-import { createSeatsUrn } from "../helpers/dynamic-plugin";
-import { PROCESSING_DELAY_MS, startSeatsHarness, TOKEN, type SeatsHarness } from "./seats-fixture";
+import { createSeatsUrn, startDynamicPlugin } from "../helpers/dynamic-plugin";
+import { buildStackConfig, getCleanEnv, PROCESSING_DELAY_MS, startSeatsHarness, TOKEN, type SeatsHarness } from "./seats-fixture";
 
 let h: SeatsHarness;
 
@@ -169,7 +169,7 @@ describe("create and update (what `pulumi up` runs)", () => {
     const ordersBefore = (await listOrders("sub-stale")).length;
     const postsBefore = h.count(ORDERS);
 
-    await expect(h.plugin.update(urn, "sub-stale", { subscriptionId: "sub-stale" }, checked.inputs)).rejects.toThrow(/PLAN_STALE|changed since it was planned.*pulumi refresh/s);
+    await expect(h.plugin.update(urn, "sub-stale", { subscriptionId: "sub-stale" }, checked.inputs)).rejects.toThrow(/PLAN_STALE: subscription sub-stale changed since it was planned.*nothing was ordered.*pulumi refresh/s);
     expect(h.count(ORDERS)).toBe(postsBefore);
     expect(await listOrders("sub-stale")).toHaveLength(ordersBefore);
     expect((await readSubscription("sub-stale")).lines.find((l) => l.sku === "m365-basic")?.limit).toBe(20);
@@ -180,7 +180,7 @@ describe("create and update (what `pulumi up` runs)", () => {
     const checked = await h.plugin.check(urn, {}, declared("sub-guard", { "m365-basic": 40 }, { guardrails: { maxCharge: "10.00" } }));
     expect(checked.failures.length).toBeGreaterThan(0);
     const postsBefore = h.count(ORDERS);
-    await expect(h.plugin.update(urn, "sub-guard", {}, checked.inputs)).rejects.toThrow(/GUARDRAIL_MAX_CHARGE/);
+    await expect(h.plugin.update(urn, "sub-guard", {}, checked.inputs)).rejects.toThrow(/PLAN_BLOCKED: subscription sub-guard is blocked: GUARDRAIL_MAX_CHARGE/);
     expect(h.count(ORDERS)).toBe(postsBefore);
     expect(await listOrders("sub-guard")).toEqual([]);
   });
@@ -227,3 +227,41 @@ describe("read and delete (`pulumi refresh`, `pulumi destroy`)", () => {
   });
 });
 
+
+describe("configure (stack config over the environment)", () => {
+  it.each([
+    {
+      reason: "with no csp-seats:* config, the CSP_SEATS_* environment selects the backend",
+      config: (): Record<string, unknown> => ({}),
+      env: (): NodeJS.ProcessEnv => ({ CSP_SEATS_ENDPOINT: h.portal.url, CSP_SEATS_TOKEN: TOKEN, CSP_SEATS_NOW: "2026-05-12T09:00:00Z" }),
+      expectError: undefined,
+    },
+    {
+      reason: "the stack config wins over the environment, and a wrong secret token is refused without being echoed",
+      config: (): Record<string, unknown> => buildStackConfig(h.portal.url, "wrong-token-0c1e2d"),
+      env: (): NodeJS.ProcessEnv => ({ CSP_SEATS_ENDPOINT: h.portal.url, CSP_SEATS_TOKEN: TOKEN }),
+      expectError: /PORTAL_UNAUTHORIZED: cannot read subscription sub-guard: missing or wrong bearer token/,
+    },
+  ])("$reason", async ({ config, env, expectError }) => {
+    const plugin = await startDynamicPlugin({ engineAddress: h.engine.address, env: { ...getCleanEnv(), ...env() } });
+    try {
+      await plugin.configure(config());
+      const attempt = plugin.check(createSeatsUrn("sub-guard"), {}, declared("sub-guard", { "m365-basic": 21 }));
+      if (expectError) {
+        const error = await attempt.then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect(error?.message).toMatch(expectError);
+        expect(error?.message).not.toContain("wrong-token-0c1e2d");
+        expect(plugin.stderr()).not.toContain("wrong-token-0c1e2d");
+      } else {
+        const checked = await attempt;
+        expect(checked.failures).toEqual([]);
+        expect((checked.inputs.plan as SubscriptionPlan).orderLines).toEqual([{ sku: "m365-basic", quantity: 21, effective: "now" }]);
+      }
+    } finally {
+      await plugin.close();
+    }
+  });
+});
