@@ -9,8 +9,10 @@ import { UsageError, type CliContext, type CommandRunner } from "./context";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRunner> }> = {
   validate: { summary: "validate FILE                check a seats file (YAML + schema)", load: async () => (await import("./commands/validate-command.js")).runValidate },
-  plan: { summary: "plan [--desired FILE]        what an apply would order, with charges and refunds", load: async () => (await import("./commands/plan-command.js")).runPlan },
-  drift: { summary: "drift [--desired FILE]       desired vs purchased vs assigned; exit 2 on drift", load: async () => (await import("./commands/drift-command.js")).runDrift },
+  plan: {
+    summary: "plan [--desired FILE]        what an apply would order, with charges and refunds\n" +
+      "       [--format text|json|markdown] [--output-dir DIR [--max-chars N]]  DIR gets plan-1.md, plan-2.md... (one PR comment each)", load: async () => (await import("./commands/plan-command.js")).runPlan },
+  drift: { summary: "drift [--desired FILE] [--format text|json|markdown]  desired vs purchased vs assigned; exit 2 on drift", load: async () => (await import("./commands/drift-command.js")).runDrift },
   portal: { summary: "portal serve|seed|outbox|orders  run and inspect the embedded portal", load: async () => (await import("./commands/portal-command.js")).runPortal },
 };
 

@@ -3,6 +3,7 @@
  * listSubscriptions call), runs the pure planner and prints the plan. Exit 0 when the plan can be applied
  * (changes or not); 1 on invalid input, on a portal error, or when the plan has violations (they are printed).
  */
+import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { DesiredState } from "../../desired-state";
 import { formatLocatedError, loadDesiredState } from "../../desired-state";
@@ -10,7 +11,8 @@ import type { Clock } from "../../clock";
 import type { Subscription } from "../../model";
 import { planSeats } from "../../planner";
 import { resolvePlanningClock } from "../../portal/create-portal";
-import { renderPlanJson, renderPlanMarkdown, renderPlanText } from "../../report";
+import type { Plan } from "../../plan";
+import { renderPlanJson, renderPlanMarkdown, renderPlanMarkdownChunks, renderPlanText } from "../../report";
 import { parseOptions, UsageError, type CliContext, type CommandRunner } from "../context";
 
 /** The output formats of plan and drift. */
@@ -18,13 +20,20 @@ export type ReportFormat = "text" | "json" | "markdown";
 
 const FORMATS: readonly ReportFormat[] = ["text", "json", "markdown"];
 
-/** Parses `--desired FILE` (default ./seats.yaml) and `--format` for plan and drift. */
-export function parseReportOptions(args: readonly string[], command: string): { desiredFile: string; format: ReportFormat } {
-  const { options, positionals } = parseOptions(args, { valued: ["desired", "format"] });
+/**
+ * Parses `--desired FILE` (default ./seats.yaml) and `--format` for plan and drift; `extraValued` names further
+ * options the command takes (returned in `options`).
+ */
+export function parseReportOptions(
+  args: readonly string[],
+  command: string,
+  extraValued: readonly string[] = [],
+): { desiredFile: string; format: ReportFormat; options: Record<string, string | true> } {
+  const { options, positionals } = parseOptions(args, { valued: ["desired", "format", ...extraValued] });
   if (positionals.length > 0) throw new UsageError(`${command} takes no positional arguments (got "${positionals[0]}"); use --desired FILE`);
   const format = ((options.format as string | undefined) ?? "text") as ReportFormat;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${format}"`);
-  return { desiredFile: (options.desired as string | undefined) ?? "seats.yaml", format };
+  return { desiredFile: (options.desired as string | undefined) ?? "seats.yaml", format, options };
 }
 
 /**
@@ -48,12 +57,42 @@ export async function loadDesiredAndObserved(desiredFile: string, context: CliCo
   }
 }
 
-/** Runs `plan`. */
+const CHUNK_FILE = /^plan-\d+\.md$/;
+
+function parseMaxChars(value: string | true | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const max = Number(value);
+  if (typeof value !== "string" || !Number.isSafeInteger(max) || max < 1000) throw new UsageError(`--max-chars must be a whole number of at least 1000, got "${String(value)}"`);
+  return max;
+}
+
+/**
+ * Writes the plan as Markdown chunks `plan-1.md`, `plan-2.md`, ... into `dir` (one pull-request comment each,
+ * under GitHub's 65,536-character limit), after removing chunks of an earlier run. Returns the file names.
+ */
+export async function writePlanMarkdownChunks(plan: Plan, dir: string, maxChars?: number): Promise<string[]> {
+  const chunks = renderPlanMarkdownChunks(plan, maxChars === undefined ? {} : { maxChars });
+  await fs.mkdir(dir, { recursive: true });
+  for (const name of await fs.readdir(dir)) {
+    if (CHUNK_FILE.test(name)) await fs.rm(path.join(dir, name), { force: true });
+  }
+  const names = chunks.map((_chunk, i) => `plan-${i + 1}.md`);
+  await Promise.all(chunks.map((chunk, i) => fs.writeFile(path.join(dir, names[i]), chunk)));
+  return names;
+}
+
+/** Runs `plan`. `--output-dir DIR` also writes the Markdown plan as comment-sized chunks (`--max-chars`, default 65,000). */
 export const runPlan: CommandRunner = async (args, context) => {
-  const { desiredFile, format } = parseReportOptions(args, "plan");
+  const { desiredFile, format, options } = parseReportOptions(args, "plan", ["output-dir", "max-chars"]);
+  const maxChars = parseMaxChars(options["max-chars"]);
   const loaded = await loadDesiredAndObserved(desiredFile, context);
   if (!loaded) return 1;
   const plan = planSeats(loaded.desired, loaded.observed, loaded.clock);
   context.stdout.write(format === "json" ? renderPlanJson(plan) : format === "markdown" ? renderPlanMarkdown(plan) : renderPlanText(plan));
+  if (typeof options["output-dir"] === "string") {
+    const dir = path.resolve(context.cwd, options["output-dir"]);
+    const names = await writePlanMarkdownChunks(plan, dir, maxChars);
+    context.stderr.write(`wrote the plan as ${names.length} Markdown chunk(s) to ${options["output-dir"]}: ${names.join(", ")}\n`);
+  }
   return plan.hasViolations ? 1 : 0;
 };

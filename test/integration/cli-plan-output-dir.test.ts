@@ -1,0 +1,81 @@
+/**
+ * `csp-seats plan --output-dir DIR`: the plan as Markdown chunks (plan-1.md, plan-2.md, ...) that a pipeline posts
+ * as one pull-request comment each. Spawns the compiled CLI against the demo portal at its own fixed time.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedEmbeddedPortal } from "../../provider/portal/embedded/embedded-portal";
+import { getDemoFixturePath, loadPortalFixture } from "../../provider/portal/embedded/fixture";
+import { CLI, ROOT, ensureBuilt } from "../helpers/build";
+
+const NOW = "2026-05-12T09:00:00Z";
+let dir: string;
+
+function runPlan(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("CSP_SEATS_")));
+  const child = spawn(process.execPath, [CLI, "--state", path.join(dir, "portal-state.json"), "--now", NOW, "plan", ...args], { cwd: dir, env });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+}
+
+async function readChunks(out: string): Promise<Record<string, string>> {
+  const names = (await fs.readdir(out)).sort();
+  return Object.fromEntries(await Promise.all(names.map(async (name) => [name, await fs.readFile(path.join(out, name), "utf8")] as const)));
+}
+
+beforeAll(async () => {
+  await ensureBuilt();
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "csp-seats-plan-out-"));
+  await seedEmbeddedPortal({ statePath: path.join(dir, "portal-state.json"), fixture: await loadPortalFixture(getDemoFixturePath()) });
+  await fs.copyFile(path.join(ROOT, "examples", "quickstart", "seats.yaml"), path.join(dir, "seats.yaml"));
+}, 300_000);
+
+afterAll(async () => {
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe("csp-seats plan --output-dir", () => {
+  it("writes the whole Markdown plan as plan-1.md when it fits one comment, next to the usual stdout", async () => {
+    const result = await runPlan(["--output-dir", "comments"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Plan: 2 orders to place");
+    expect(result.stderr).toContain("wrote the plan as 1 Markdown chunk(s) to comments: plan-1.md");
+    const markdown = await runPlan(["--format", "markdown"]);
+    expect(await readChunks(path.join(dir, "comments"))).toEqual({ "plan-1.md": markdown.stdout });
+  });
+
+  it("splits a plan over --max-chars into numbered chunks, each within the limit, every subscription kept, stale chunks removed", async () => {
+    const out = path.join(dir, "split");
+    await fs.mkdir(out);
+    // A chunk left by an earlier, longer plan must not be posted again.
+    await fs.writeFile(path.join(out, "plan-9.md"), "stale");
+    await fs.writeFile(path.join(out, "notes.txt"), "not a chunk");
+    const result = await runPlan(["--output-dir", out, "--max-chars", "1000"]);
+    expect(result.code).toBe(0);
+    const files = await readChunks(out);
+    const chunkNames = Object.keys(files).filter((name) => name.startsWith("plan-"));
+    expect(chunkNames.length).toBeGreaterThan(1);
+    expect(chunkNames).toEqual(chunkNames.map((_name, i) => `plan-${i + 1}.md`).sort());
+    expect(files["notes.txt"]).toBe("not a chunk");
+    chunkNames.forEach((name, i) => {
+      expect(files[name].length).toBeLessThanOrEqual(1000);
+      expect(files[name]).toContain(`(part ${i + 1} of ${chunkNames.length})`);
+    });
+    const all = chunkNames.map((name) => files[name]).join("\n");
+    for (const id of ["sub-contoso-basic", "sub-contoso-standard"]) expect(all).toContain(`\`${id}\``);
+    expect(all).toContain("refund 7.23 EUR");
+    expect(all).toContain("charge 15.10 EUR");
+  });
+
+  it("refuses a --max-chars below 1000 before reading anything", async () => {
+    const result = await runPlan(["--output-dir", "x", "--max-chars", "10"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("--max-chars must be a whole number of at least 1000");
+  });
+});
