@@ -42,7 +42,7 @@ describe("the demo fixture", () => {
     expect(prices).toMatchObject({ "m365-business-basic": "5.60", "m365-business-standard": "11.70", "m365-e3": "33.75", "exchange-online-plan-1": "3.70" });
   });
 
-  it("seeds a portal where 3 Business Basic seats are refundable now and a fourth must wait for renewal", async () => {
+  it("seeds a portal where 3 Business Basic seats are refundable now and old Exchange seats must wait for renewal", async () => {
     const statePath = path.join(dir, "demo", "state.json");
     const fixture = await loadPortalFixture(getDemoFixturePath());
     await seedEmbeddedPortal({ statePath, fixture });
@@ -50,9 +50,12 @@ describe("the demo fixture", () => {
     const estimate = await portal.estimateOrder({ subscriptionId: "sub-contoso-basic", lines: [{ sku: "m365-business-basic", quantity: 17, effective: "now" }] });
     // 5.60 x 3 x 20/31 (12..31 May) = 10.8387 -> 10.84
     expect(estimate.refund).toEqual({ currency: "EUR", amount: "10.84" });
-    const refused = await catchError(portal.estimateOrder({ subscriptionId: "sub-contoso-basic", lines: [{ sku: "m365-business-basic", quantity: 16, effective: "now" }] }));
+    expect(await catchError(portal.estimateOrder({ subscriptionId: "sub-contoso-basic", lines: [{ sku: "m365-business-basic", quantity: 16, effective: "now" }] }))).toMatchObject({
+      code: "PORTAL_BELOW_USAGE",
+    });
+    const refused = await catchError(portal.estimateOrder({ subscriptionId: "sub-contoso-standard", lines: [{ sku: "exchange-online-plan-1", quantity: 5, effective: "now" }] }));
     expect(refused).toMatchObject({ code: "PORTAL_DECREASE_OUTSIDE_WINDOW" });
-    expect(refused.fix).toContain("2026-12-01");
+    expect(refused.fix).toContain("2027-02-01");
     expect(await catchError(portal.estimateOrder({ subscriptionId: "sub-fabrikam-basic", lines: [{ sku: "m365-business-basic", quantity: 11, effective: "now" }] }))).toMatchObject({
       code: "PORTAL_INELIGIBLE",
     });
