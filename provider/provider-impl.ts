@@ -343,7 +343,14 @@ export async function check(_olds: Record<string, unknown>, news: Record<string,
   return withCodedErrors(() => checkInputs(news));
 }
 
+/** The value the engine sends for an input not known yet during a preview. */
+const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 async function checkInputs(news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult<CheckedInputs>> {
+  if (JSON.stringify(stripProvider(news)).includes(UNKNOWN_VALUE)) {
+    // Inputs computed from other resources are not known during a preview: nothing to plan yet, nothing to refuse.
+    return { inputs: news as unknown as CheckedInputs };
+  }
   const { inputs, failures } = validateInputs(news);
   if (failures.length > 0) return { inputs, failures };
   const current = getSettings();

@@ -3,7 +3,7 @@
  * read), `diff` (decided by the plan from `check`, never by re-reading) and the plan summary the program exports.
  */
 import { describe, expect, it } from "vitest";
-import { diff, resolveProviderSettings, validateInputs } from "../../provider/provider-impl";
+import { check, configure, diff, resolveProviderSettings, validateInputs } from "../../provider/provider-impl";
 import { summarizePlans } from "../../provider/resource";
 import type { SubscriptionPlan } from "../../provider/plan";
 import { systemClock } from "../../provider/clock";
@@ -127,5 +127,16 @@ describe("summarizePlans", () => {
       { currency: "EUR", charge: "7.23 EUR", refund: "0.00 EUR", net: "7.23 EUR" },
       { currency: "USD", charge: "1.00 USD", refund: "0.00 USD", net: "1.00 USD" },
     ]);
+  });
+});
+
+describe("check during a preview with inputs not known yet", () => {
+  it("plans nothing and refuses nothing (no portal is opened)", async () => {
+    // A portal that does not exist: opening it would fail with PORTAL_NOT_SEEDED.
+    await configure({ config: { get: (key: string) => ({ "csp-seats:backend": "embedded", "csp-seats:statePath": "/nonexistent/csp-seats/state.json" })[key] } });
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const result = await check({}, { subscriptionId: unknown, licenses: { A: 1 } });
+    expect(result.failures ?? []).toEqual([]);
+    expect(result.inputs).toEqual({ subscriptionId: unknown, licenses: { A: 1 } });
   });
 });
