@@ -48,6 +48,7 @@ export interface EmbeddedPortal extends Portal {
   now(): Promise<Date>;
 }
 
+/** Options of openEmbeddedPortal. */
 export interface OpenEmbeddedPortalOptions {
   /** The state file (created by seedEmbeddedPortal). */
   readonly statePath: string;
@@ -55,6 +56,7 @@ export interface OpenEmbeddedPortalOptions {
   readonly clock?: Clock;
 }
 
+/** Options of seedEmbeddedPortal. */
 export interface SeedEmbeddedPortalOptions {
   readonly statePath: string;
   readonly fixture: PortalFixture;

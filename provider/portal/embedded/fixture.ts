@@ -13,6 +13,7 @@ import type { PaymentMethod, SubscriptionStatus } from "../../model";
 import { daysBetween, parseMinorUnits } from "../../money";
 import type { FaultRule } from "../faults";
 
+/** A customer (tenant) of the fixture. */
 export interface FixtureCustomer {
   readonly id: string;
   readonly name: string;
@@ -20,12 +21,14 @@ export interface FixtureCustomer {
   readonly contactEmail: string;
 }
 
+/** Seats added at one time, refundable for 168 hours after `addedAt`. */
 export interface FixtureBatch {
   readonly quantity: number;
   /** ISO-8601 time the seats were added. */
   readonly addedAt: string;
 }
 
+/** A license line as the fixture writes it (price as a decimal string in the subscription's currency). */
 export interface FixtureLine {
   readonly sku: string;
   readonly displayName: string;
@@ -43,9 +46,12 @@ export interface FixtureLine {
   readonly provisioningError?: string;
 }
 
+/** How often billing periods roll over. */
 export type BillingCycle = "monthly" | "annual";
+/** Length of a subscription term (ISO-8601 duration). */
 export type TermDuration = "P1M" | "P1Y" | "P3Y";
 
+/** A subscription as the fixture writes it. */
 export interface FixtureSubscription {
   readonly id: string;
   readonly name: string;

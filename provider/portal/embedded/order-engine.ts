@@ -57,6 +57,7 @@ export function getOrderView(state: PortalState, id: string): Order {
 // ---------------------------------------------------------------------------------------------------------------
 // Listing
 
+/** Options of one page of the subscription list. */
 export interface SubscriptionPageOptions {
   readonly ids?: readonly string[];
   readonly customerId?: string;
@@ -66,6 +67,7 @@ export interface SubscriptionPageOptions {
   readonly pageToken?: string;
 }
 
+/** One page of the subscription list. */
 export interface SubscriptionPage {
   readonly subscriptions: Subscription[];
   /** Present when more subscriptions follow. */

@@ -12,6 +12,7 @@ import type { BillingCycle, FixtureCustomer, PortalFixture, TermDuration } from 
 /** Bumped when the stored shape changes incompatibly; an older file must be re-seeded. */
 export const STATE_VERSION = 1;
 
+/** A license line as stored (batches oldest first). */
 export interface StoredLine {
   sku: string;
   displayName: string;
@@ -26,6 +27,7 @@ export interface StoredLine {
   provisioningError?: string;
 }
 
+/** A subscription as stored; toSubscription shows it. */
 export interface StoredSubscription {
   id: string;
   name: string;
@@ -48,6 +50,7 @@ export interface StoredSubscription {
   scheduledChanges: ScheduledChange[];
 }
 
+/** An order with what the portal needs to move it along and to recognise a replay. */
 export interface StoredOrder {
   order: Order;
   /** Fingerprint of the request, to tell a replay from a reused key. */
@@ -56,6 +59,7 @@ export interface StoredOrder {
   completeAt: string;
 }
 
+/** The whole content of the state file. */
 export interface PortalState {
   version: number;
   /** Random per seeding: revisions and order ids from an earlier seeding never match this one's. */
