@@ -132,7 +132,8 @@ function getSettings(): ProviderSettings {
 
 async function withPortal<T>(fn: (portal: Portal, current: ProviderSettings) => Promise<T>): Promise<T> {
   const current = getSettings();
-  const portal = await createPortal(current.backend, { clock: current.clock });
+  // Only a pinned time (csp-seats:now) overrides the portal's own clock; otherwise plans use the portal's time.
+  const portal = await createPortal(current.backend, current.clock === systemClock ? {} : { clock: current.clock });
   try {
     return await fn(portal, { ...current, clock: await resolvePlanningClock(portal, current.clock) });
   } finally {

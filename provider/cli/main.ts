@@ -84,7 +84,7 @@ export async function runCli(
     );
     const now = globals.now ?? env.CSP_SEATS_NOW;
     const clock = now ? createFixedClock(now) : systemClock;
-    const context: CliContext = { stdout, stderr, env, cwd, clock, backend, openPortal: () => createPortal(backend, { clock }) };
+    const context: CliContext = { stdout, stderr, env, cwd, clock, backend, openPortal: () => createPortal(backend, now ? { clock } : {}) };
     const run = await entry.load();
     return await run(rest, context);
   } catch (error) {

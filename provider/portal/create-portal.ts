@@ -105,12 +105,11 @@ export async function createPortal(config: BackendConfig, options: { clock?: Clo
 
 /**
  * The clock to plan with against `portal`: a pinned clock (csp-seats:now, --now) as it is; otherwise the portal's
- * own time when it keeps one (the embedded portal runs on from its fixture's `now`), so that proration and the
- * 168-hour windows are computed at the moment the portal will order at; otherwise the wall clock.
+ * own time (the embedded portal runs on from its fixture's `now`; real portals on real time), so that proration
+ * and the 168-hour windows are computed at the moment the portal will order at.
  */
 export async function resolvePlanningClock(portal: Portal, clock: Clock): Promise<Clock> {
-  const withTime = portal as Portal & { now?: () => Promise<Date> };
-  if (clock !== systemClock || typeof withTime.now !== "function") return clock;
-  const offset = (await withTime.now()).getTime() - Date.now();
+  if (clock !== systemClock) return clock;
+  const offset = (await portal.now()).getTime() - Date.now();
   return { now: () => new Date(Date.now() + offset) };
 }

@@ -32,6 +32,11 @@ export interface Portal {
   placeOrder(request: PlaceOrderRequest): Promise<Order>;
   getOrder(id: string): Promise<Order>;
   listOrders(options?: ListOrdersOptions): Promise<Order[]>;
+  /**
+   * The portal's current time. Plans are priced at the time the portal will apply them, so a portal whose clock
+   * is not the wall clock (the embedded portal runs on its fixture's time) and the planner never disagree.
+   */
+  now(): Promise<Date>;
   /** Releases sockets, file handles, timers. */
   close(): Promise<void>;
 }

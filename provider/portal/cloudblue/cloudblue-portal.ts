@@ -292,6 +292,11 @@ export class CloudBluePortal implements Portal {
     return details.map((order) => this.mapDetailed(order));
   }
 
+  /** CloudBlue runs on real time: the injected clock (the wall clock unless a test sets one). */
+  async now(): Promise<Date> {
+    return this.clock.now();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -68,6 +68,13 @@ export async function createHttpPortal(options: HttpPortalOptions): Promise<Http
     mapError: (response) => overrides.mapError?.(response) ?? mapPortalError(response),
   });
 
+  // The portal's clock, as last reported in X-Portal-Time, moved on by the local time elapsed since.
+  let portalTime: { at: number; seenAt: number } | undefined;
+  const notePortalTime = (headers: Record<string, string>): void => {
+    const at = Date.parse(headers["x-portal-time"] ?? "");
+    if (!Number.isNaN(at)) portalTime = { at, seenAt: performance.now() };
+  };
+
   const findOrderByKey = async (key: string): Promise<Order | undefined> => {
     const response = await client.request<{ items: Order[] }>({ method: "GET", path: "/v1/orders", query: { idempotencyKey: key } });
     return response.body.items[0];
@@ -91,6 +98,7 @@ export async function createHttpPortal(options: HttpPortalOptions): Promise<Http
             customerId: list.customerId,
           },
         });
+        notePortalTime(response.headers);
         all.push(...response.body.items);
         pageToken = response.body.nextPageToken;
       } while (pageToken);
@@ -98,7 +106,9 @@ export async function createHttpPortal(options: HttpPortalOptions): Promise<Http
     },
 
     async getSubscription(id: string): Promise<Subscription> {
-      return (await client.request<Subscription>({ method: "GET", path: `/v1/subscriptions/${encodeURIComponent(id)}` })).body;
+      const response = await client.request<Subscription>({ method: "GET", path: `/v1/subscriptions/${encodeURIComponent(id)}` });
+      notePortalTime(response.headers);
+      return response.body;
     },
 
     async estimateOrder(request: OrderRequest): Promise<OrderEstimate> {
@@ -142,6 +152,12 @@ export async function createHttpPortal(options: HttpPortalOptions): Promise<Http
         query: { subscriptionId: list.subscriptionId, idempotencyKey: list.idempotencyKey },
       });
       return response.body.items;
+    },
+
+    async now(): Promise<Date> {
+      if (!portalTime) notePortalTime((await client.request<unknown>({ method: "GET", path: "/healthz" })).headers);
+      if (!portalTime) return new Date();
+      return new Date(portalTime.at + (performance.now() - portalTime.seenAt));
     },
 
     async close(): Promise<void> {

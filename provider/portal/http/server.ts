@@ -324,12 +324,14 @@ export function createPortalServer(options: PortalServerOptions): http.Server {
         }
       }
       const match = found.match!;
+      // Plans are priced at the portal's time, so the reads a plan is made from carry it (X-Portal-Time).
+      const portalTime = method === "GET" && (url.pathname.startsWith("/v1/subscriptions") || url.pathname === "/healthz") ? (await portal.now()).toISOString() : undefined;
       const result = await route.handle({ params: match.slice(1).map((p) => decodeURIComponent(p)), query: url.searchParams, body, headers: req.headers });
       if (fault?.kind === "commit-then-drop") {
         drop();
         return;
       }
-      send(result.status, result.body, result.headers);
+      send(result.status, result.body, portalTime ? { ...result.headers, "x-portal-time": portalTime } : result.headers);
     } catch (error) {
       if (res.headersSent || req.socket.destroyed) return;
       if (isCspSeatsError(error)) {
