@@ -31,6 +31,8 @@ export interface CheckedInputs {
   readonly licenses: Record<string, number>;
   readonly settings: SubscriptionSeatsSettings;
   readonly plan?: SubscriptionPlan;
+  /** Wall-clock time `check` made the plan; tells `diff` whether the plan is newer than the last observation. */
+  readonly checkedAt?: string;
 }
 
 /** What a SubscriptionSeats resource records in state. Never contains a token. */
@@ -46,6 +48,9 @@ export interface SubscriptionSeatsOutputs extends CheckedInputs {
   readonly usage: Record<string, number | null>;
   readonly revision: string;
   readonly status: string;
+  /** Seats per SKU already scheduled for renewal (a decrease outside the refund window, ordered earlier). */
+  readonly scheduled: Record<string, number>;
+  /** Wall-clock time of the last read. */
   readonly observedAt: string;
 }
 
@@ -365,7 +370,7 @@ async function checkInputs(news: Record<string, unknown>): Promise<pulumi.dynami
   const plan = planSubscription(toDesiredSubscription(inputs), {}, observed, now);
   const violations = plan.findings.filter((finding) => finding.severity === "violation");
   return {
-    inputs: { ...inputs, plan },
+    inputs: { ...inputs, plan, checkedAt: new Date().toISOString() },
     failures: violations.map((finding) => ({ property: getFindingProperty(finding), reason: formatFinding(finding) })),
   };
 }
@@ -407,17 +412,27 @@ function wrapError(what: string, error: unknown): Error {
 /**
  * A change exactly when the plan from `check` has order lines; never a replacement. Uses that plan only: a
  * preview reads each subscription once, in `check`.
+ *
+ * `pulumi refresh` also calls diff, with the refreshed outputs as `olds` and the inputs stored at the last
+ * update as `news`, whose plan is older than that read. Then the plan says nothing about the present, so the
+ * desired seats are compared with what the read observed (limits, and changes already scheduled for renewal):
+ * still no I/O, and drift shows as a change.
  */
 export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<SeatsDiffResult> {
   const plan = news.plan as SubscriptionPlan | undefined;
   const detailedDiff: SeatsDiffResult["detailedDiff"] = {};
-  if (plan) {
+  const checkedAt = typeof news.checkedAt === "string" ? Date.parse(news.checkedAt) : Number.NaN;
+  const observedAt = typeof olds.observedAt === "string" ? Date.parse(olds.observedAt) : Number.NaN;
+  const planIsCurrent = plan !== undefined && !(checkedAt < observedAt);
+  if (planIsCurrent) {
     for (const line of plan.orderLines) detailedDiff[`licenses.${line.sku}`] = { kind: "update", inputDiff: true };
   } else {
-    // Without a plan (inputs from an older csp-seats), compare with the limits read last time; still no I/O.
     const limits = isRecord(olds.limits) ? olds.limits : {};
+    const scheduled = isRecord(olds.scheduled) ? olds.scheduled : {};
     for (const [sku, count] of Object.entries(isRecord(news.licenses) ? news.licenses : {})) {
-      if (limits[sku] !== count) detailedDiff[`licenses.${sku}`] = { kind: "update", inputDiff: true };
+      if (typeof limits[sku] === "number" && limits[sku] !== count && scheduled[sku] !== count) {
+        detailedDiff[`licenses.${sku}`] = { kind: "update", inputDiff: true };
+      }
     }
   }
   return { changes: Object.keys(detailedDiff).length > 0, replaces: [], deleteBeforeReplace: false, detailedDiff };
@@ -426,7 +441,7 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
 // ---------------------------------------------------------------------------------------------------------------
 // create / update
 
-function observe(subscription: Subscription, skus: readonly string[], now: Date): Pick<SubscriptionSeatsOutputs, "limits" | "usage" | "revision" | "status" | "observedAt"> {
+function observe(subscription: Subscription, skus: readonly string[]): Pick<SubscriptionSeatsOutputs, "limits" | "usage" | "scheduled" | "revision" | "status" | "observedAt"> {
   const limits: Record<string, number> = {};
   const usage: Record<string, number | null> = {};
   for (const sku of skus) {
@@ -435,7 +450,11 @@ function observe(subscription: Subscription, skus: readonly string[], now: Date)
     limits[sku] = line.limit;
     usage[sku] = line.usage;
   }
-  return { limits, usage, revision: subscription.revision, status: subscription.status, observedAt: now.toISOString() };
+  const scheduled: Record<string, number> = {};
+  for (const change of subscription.scheduledChanges) {
+    if (skus.includes(change.sku)) scheduled[change.sku] = change.quantity;
+  }
+  return { limits, usage, scheduled, revision: subscription.revision, status: subscription.status, observedAt: new Date().toISOString() };
 }
 
 function toLineResults(order: Order): LineResult[] {
@@ -539,7 +558,7 @@ async function converge(inputs: CheckedInputs): Promise<SubscriptionSeatsOutputs
     const base: CheckedInputs = { subscriptionId: id, ...(inputs.name !== undefined ? { name: inputs.name } : {}), licenses: inputs.licenses, settings: inputs.settings };
     if (plan.orderLines.length === 0) {
       await report("info", `csp-seats ${id}: managed, nothing to order`);
-      return { ...base, plan, ...observe(before, skus, current.clock.now()) };
+      return { ...base, plan, ...observe(before, skus) };
     }
 
     const changes = describePlan(plan);
@@ -578,7 +597,7 @@ async function converge(inputs: CheckedInputs): Promise<SubscriptionSeatsOutputs
       charge: done.charge,
       refund: done.refund,
       lineResults,
-      ...observe(after, skus, current.clock.now()),
+      ...observe(after, skus),
     };
     if (done.status === "error") {
       const reason = `order ${done.id} failed: ${done.error ? `${done.error.code}: ${done.error.message}` : "the portal reported an error"}`;
@@ -631,7 +650,7 @@ export async function read(id: string, props: SubscriptionSeatsOutputs): Promise
       return { id: "" };
     }
     const skus = Object.keys(state.licenses ?? {});
-    const seen = observe(observed, skus, current.clock.now());
+    const seen = observe(observed, skus);
     const licenses = { ...state.licenses, ...seen.limits };
     const inputs: CheckedInputs = {
       subscriptionId,
@@ -639,8 +658,7 @@ export async function read(id: string, props: SubscriptionSeatsOutputs): Promise
       licenses,
       settings: state.settings ?? {},
     };
-    const { plan: _stalePlan, ...rest } = state;
-    return { id: subscriptionId, props: { ...rest, ...inputs, ...seen }, inputs };
+    return { id: subscriptionId, props: { ...state, ...inputs, ...seen }, inputs };
   }));
 }
 

@@ -159,6 +159,11 @@ describe("create and update (what `pulumi up` runs)", () => {
     expect(messages.some((m) => /order \S+ processing/.test(m))).toBe(true);
     expect(messages.at(-1)).toMatch(/completed and verified/);
 
+    // `pulumi refresh` right after: Diff(refreshed outputs, the stored inputs whose plan lists the order just
+    // placed) must not report drift.
+    const refreshed = await h.plugin.read(urn, "sub-apply", outs);
+    expect((await h.plugin.diff(urn, "sub-apply", refreshed.properties, checked.inputs)).changes).toBe("none");
+
     // The next preview of the same file: nothing to order.
     const again = await h.plugin.check(urn, checked.inputs, declared("sub-apply", { "m365-basic": 22, "exchange-p1": 4 }));
     expect((await h.plugin.diff(urn, "sub-apply", outs, again.inputs)).changes).toBe("none");
@@ -203,6 +208,8 @@ describe("read and delete (`pulumi refresh`, `pulumi destroy`)", () => {
     expect(refreshed.inputs).toMatchObject({ subscriptionId: "sub-drift", licenses: { "m365-basic": 24 } });
     expect(refreshed.properties).toMatchObject({ limits: { "m365-basic": 24 }, usage: { "m365-basic": 10 }, revision: (await readSubscription("sub-drift")).revision });
     expect(JSON.stringify(refreshed)).not.toContain(TOKEN);
+    // What `pulumi refresh` then asks: Diff(refreshed outputs, the inputs stored at the last update) shows the drift.
+    expect((await h.plugin.diff(urn, "sub-drift", refreshed.properties, checked.inputs)).changes).toBe("some");
 
     // The file still says 18: the next preview plans 24 -> 18; the 6 seats just added are refundable now.
     const next = await h.plugin.check(urn, refreshed.inputs!, desired);

@@ -76,6 +76,34 @@ describe("diff", () => {
       changes: true,
       keys: ["licenses.A"],
     },
+    {
+      reason: "refresh, no drift: the stored plan (older than the read) still lists the order it placed, but the limits match",
+      olds: { limits: { A: 22 }, scheduled: {}, observedAt: "2026-11-26T10:00:00.000Z" },
+      news: { licenses: { A: 22 }, plan: buildPlan({ orderLines: [{ sku: "A", quantity: 22, effective: "now" }] }), checkedAt: "2026-11-26T09:00:00.000Z" },
+      changes: false,
+      keys: [],
+    },
+    {
+      reason: "refresh, drift: someone changed the seats in the portal after the last plan",
+      olds: { limits: { A: 25, B: 6 }, scheduled: {}, observedAt: "2026-11-26T10:00:00.000Z" },
+      news: { licenses: { A: 22, B: 6 }, plan: buildPlan(), checkedAt: "2026-11-26T09:00:00.000Z" },
+      changes: true,
+      keys: ["licenses.A"],
+    },
+    {
+      reason: "refresh: a decrease already scheduled for renewal is not drift",
+      olds: { limits: { B: 6 }, scheduled: { B: 4 }, observedAt: "2026-11-26T10:00:00.000Z" },
+      news: { licenses: { B: 4 }, plan: buildPlan(), checkedAt: "2026-11-26T09:00:00.000Z" },
+      changes: false,
+      keys: [],
+    },
+    {
+      reason: "preview after an out-of-band change: the fresh plan (newer than the last read) decides",
+      olds: { limits: { A: 22 }, scheduled: {}, observedAt: "2026-11-26T09:00:00.000Z" },
+      news: { licenses: { A: 22 }, plan: buildPlan({ orderLines: [{ sku: "A", quantity: 22, effective: "now" }] }), checkedAt: "2026-11-26T10:00:00.000Z" },
+      changes: true,
+      keys: ["licenses.A"],
+    },
   ])("$reason", async ({ olds, news, changes, keys }) => {
     const result = await diff("sub-1", olds, news);
     expect(result.changes).toBe(changes);
