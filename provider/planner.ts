@@ -8,7 +8,7 @@ import type { Clock } from "./clock";
 import type { DesiredSettings, DesiredState, DesiredSubscription, ResolvedSettings } from "./desired-state";
 import { resolveSettings } from "./desired-state";
 import { isCspSeatsError } from "./errors";
-import type { LicenseLine, Money, PaymentMethod, Subscription } from "./model";
+import type { Effective, LicenseLine, Money, OrderEstimate, PaymentMethod, Subscription } from "./model";
 import {
   absMoney,
   addMoney,
@@ -134,6 +134,27 @@ interface LineContext {
   readonly observed: Subscription;
   readonly now: Date;
   readonly today: string;
+  readonly quote?: OrderEstimate;
+}
+
+/**
+ * What changing `line` to `target` costs: the portal's quote for exactly that change when there is one (a
+ * portal with its own rating engine), else the portal rules in pricing.ts.
+ */
+function priceLine(ctx: LineContext, line: LicenseLine, target: number, effective: Effective): { amount: Money; effectiveDate: string } {
+  const priced = priceOrderLine(ctx.observed, line, target, effective, ctx.now);
+  const quoted = ctx.quote?.lines.find((l) => l.sku === line.sku && l.effective === effective && l.to === target);
+  return quoted ? { amount: quoted.amount, effectiveDate: priced.effectiveDate } : priced;
+}
+
+/**
+ * The changes of a plan a portal with its own rating engine must quote (`Portal.ownRating`): every line planned
+ * for now, as an order line. Empty when nothing is planned for now, or when a violation other than the charge
+ * guardrail (which the quote itself decides) blocks the subscription.
+ */
+export function listQuotableLines(plan: SubscriptionPlan): PlannedOrderLine[] {
+  if (plan.findings.some((f) => f.severity === "violation" && f.code !== "GUARDRAIL_MAX_CHARGE")) return [];
+  return plan.lines.filter((l) => l.effective === "now" && l.action !== "none").map((l) => ({ sku: l.sku, quantity: l.desired, effective: "now" as const }));
 }
 
 function basePlannedLine(line: LicenseLine, ctx: LineContext): Omit<PlannedLine, "currentLimit" | "desired" | "delta" | "action" | "effective" | "effectiveDate" | "charge" | "refund"> {
@@ -193,7 +214,7 @@ function planLine(line: LicenseLine, target: number, ctx: LineContext): { lines:
     }
     const rule = checkLineChange(observed, line, target, "now", now, { allowBelowUsage: settings.allowBelowUsage });
     if (rule) findings.push(fromRule(desired, sku, rule));
-    const priced = priceOrderLine(observed, line, target, "now", now);
+    const priced = priceLine(ctx, line, target, "now");
     lines.push({ ...base, currentLimit: limit, desired: target, delta: target - limit, action: "up", effective: "now", effectiveDate: priced.effectiveDate, charge: priced.amount, refund: zero });
     orderLines.push({ sku, quantity: target, effective: "now" });
     for (const change of scheduled.filter((c) => c.quantity !== target)) {
@@ -218,7 +239,7 @@ function planLine(line: LicenseLine, target: number, ctx: LineContext): { lines:
     if (below && below.code !== "PORTAL_DECREASE_OUTSIDE_WINDOW") findings.push(fromRule(desired, sku, below));
     const split = splitDecrease(line, target, now);
     if (split.nowTo !== undefined) {
-      const priced = priceOrderLine(observed, line, split.nowTo, "now", now);
+      const priced = priceLine(ctx, line, split.nowTo, "now");
       lines.push({
         ...base,
         currentLimit: limit,
@@ -292,12 +313,13 @@ function planLine(line: LicenseLine, target: number, ctx: LineContext): { lines:
 }
 
 /**
- * Plans one subscription: every desired license line priced with the portal's rules at `now`, its findings,
- * and the order lines (none when any finding is a violation).
+ * Plans one subscription: every desired license line priced with the portal's rules at `now` (or, given the
+ * portal's `quote` for the lines `listQuotableLines` named, with the portal's own prices), its findings, and the
+ * order lines (none when any finding is a violation).
  */
-export function planSubscription(desired: DesiredSubscription, defaults: DesiredSettings, observed: Subscription, now: Date): SubscriptionPlan {
+export function planSubscription(desired: DesiredSubscription, defaults: DesiredSettings, observed: Subscription, now: Date, quote?: OrderEstimate): SubscriptionPlan {
   const settings = resolveSettings(desired, defaults);
-  const ctx: LineContext = { desired, settings, observed, now, today: toDateString(now) };
+  const ctx: LineContext = { desired, settings, observed, now, today: toDateString(now), ...(quote && quote.subscriptionId === observed.id ? { quote } : {}) };
   const findings: PlanFinding[] = [...checkSubscriptionAgainstPortal(desired, observed)];
   const lines: PlannedLine[] = [];
   const orderLines: PlannedOrderLine[] = [];
@@ -395,9 +417,10 @@ export function computeTotals(plans: readonly SubscriptionPlan[]): CurrencyTotal
 
 /**
  * Plans every subscription of the desired state against the observed ones, at `clock.now()`. Subscriptions the
- * portal does not have are violations in `findings`; subscriptions not in the file are not managed.
+ * portal does not have are violations in `findings`; subscriptions not in the file are not managed. `quotes`
+ * (by subscription id) carry the prices of a portal with its own rating engine.
  */
-export function planSeats(desired: DesiredState, observed: readonly Subscription[], clock: Clock): Plan {
+export function planSeats(desired: DesiredState, observed: readonly Subscription[], clock: Clock, quotes?: ReadonlyMap<string, OrderEstimate>): Plan {
   const now = clock.now();
   const byId = new Map(observed.map((s) => [s.id, s]));
   const global: PlanFinding[] = [];
@@ -408,7 +431,7 @@ export function planSeats(desired: DesiredState, observed: readonly Subscription
       global.push(createUnknownSubscriptionFinding(subscription));
       continue;
     }
-    subscriptions.push(planSubscription(subscription, desired.defaults, found, now));
+    subscriptions.push(planSubscription(subscription, desired.defaults, found, now, quotes?.get(found.id)));
   }
   const findings = [...global, ...subscriptions.flatMap((s) => s.findings)];
   return {

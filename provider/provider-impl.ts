@@ -17,6 +17,7 @@ import { toMinorUnits } from "./money";
 import type { PlanFinding, SubscriptionPlan } from "./plan";
 import { planSubscription } from "./planner";
 import { readCloudBlueEnv, resolveCloudBlueConfig } from "./portal/cloudblue/config";
+import { quotePlannedChanges } from "./quote";
 import { createPortal, resolveBackendConfig, resolvePlanningClock, type BackendConfig, type BackendKind } from "./portal/create-portal";
 import type { Portal } from "./portal/portal";
 import type { LineResult, SubscriptionSeatsSettings } from "./resource";
@@ -360,14 +361,19 @@ async function checkInputs(news: Record<string, unknown>): Promise<pulumi.dynami
   const { inputs, failures } = validateInputs(news);
   if (failures.length > 0) return { inputs, failures };
   const current = getSettings();
-  const { observed, now } = await withPortal(async (portal, settings) => ({ observed: await readSubscription(portal, inputs.subscriptionId), now: settings.clock.now() }));
+  const { observed, now, quote } = await withPortal(async (portal, settings) => {
+    const found = await readSubscription(portal, inputs.subscriptionId);
+    const at = settings.clock.now();
+    // A portal with its own rating engine quotes the changes: the preview shows what it will charge.
+    return { observed: found, now: at, quote: found ? await quotePlannedChanges(portal, toDesiredSubscription(inputs), {}, found, at) : undefined };
+  });
   if (!observed) {
     return {
       inputs,
       failures: [{ property: "subscriptionId", reason: `UNKNOWN_SUBSCRIPTION: subscription ${inputs.subscriptionId} does not exist in the ${current.backend.backend} portal. Check the id, or the backend (csp-seats:backend).` }],
     };
   }
-  const plan = planSubscription(toDesiredSubscription(inputs), {}, observed, now);
+  const plan = planSubscription(toDesiredSubscription(inputs), {}, observed, now, quote);
   const violations = plan.findings.filter((finding) => finding.severity === "violation");
   return {
     inputs: { ...inputs, plan, checkedAt: new Date().toISOString() },

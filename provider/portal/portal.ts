@@ -19,6 +19,11 @@ export interface ListOrdersOptions {
 export interface Portal {
   /** A short name for messages: `embedded`, `http`, `cloudblue`. */
   readonly kind: string;
+  /**
+   * True when the portal prices orders with its own rating engine, not with csp-seats' rules (provider/pricing.ts):
+   * plans then take the money of their changes from `estimateOrder` (see `listQuotableLines`).
+   */
+  readonly ownRating?: boolean;
   /** Every subscription with its license lines (paginated internally; one request per page, not per subscription). */
   listSubscriptions(options?: ListSubscriptionsOptions): Promise<Subscription[]>;
   /** One subscription with its lines. Throws PORTAL_SUBSCRIPTION_NOT_FOUND when it does not exist. */

@@ -1,6 +1,7 @@
 /**
  * `csp-seats plan`: reads the desired state, reads every desired subscription once from the portal (one
- * listSubscriptions call), runs the pure planner and prints the plan. Exit 0 when the plan can be applied
+ * listSubscriptions call; a portal with its own rating engine also quotes each subscription's changes), runs the
+ * pure planner and prints the plan. Exit 0 when the plan can be applied
  * (changes or not); 1 on invalid input, on a portal error, or when the plan has violations (they are printed).
  */
 import * as fs from "node:fs/promises";
@@ -8,9 +9,10 @@ import * as path from "node:path";
 import type { DesiredState } from "../../desired-state";
 import { formatLocatedError, loadDesiredState } from "../../desired-state";
 import type { Clock } from "../../clock";
-import type { Subscription } from "../../model";
+import type { OrderEstimate, Subscription } from "../../model";
 import { planSeats } from "../../planner";
 import { resolvePlanningClock } from "../../portal/create-portal";
+import { quotePlannedChanges } from "../../quote";
 import type { Plan } from "../../plan";
 import { renderPlanJson, renderPlanMarkdown, renderPlanMarkdownChunks, renderPlanText } from "../../report";
 import { parseOptions, UsageError, type CliContext, type CommandRunner } from "../context";
@@ -40,7 +42,11 @@ export function parseReportOptions(
  * Loads the desired state and the subscriptions it names (one portal call). Returns undefined after printing
  * every located error when the file is invalid.
  */
-export async function loadDesiredAndObserved(desiredFile: string, context: CliContext): Promise<{ desired: DesiredState; observed: Subscription[]; clock: Clock } | undefined> {
+export async function loadDesiredAndObserved(
+  desiredFile: string,
+  context: CliContext,
+  options: { quote?: boolean } = {},
+): Promise<{ desired: DesiredState; observed: Subscription[]; clock: Clock; quotes: Map<string, OrderEstimate> } | undefined> {
   const result = await loadDesiredState(path.resolve(context.cwd, desiredFile), { displayName: desiredFile });
   if (!result.ok) {
     for (const error of result.errors) context.stderr.write(`${formatLocatedError(error)}\n`);
@@ -51,7 +57,18 @@ export async function loadDesiredAndObserved(desiredFile: string, context: CliCo
   const portal = await context.openPortal();
   try {
     const observed = await portal.listSubscriptions({ ids: desired.subscriptions.map((s) => s.id) });
-    return { desired, observed, clock: await resolvePlanningClock(portal, context.clock) };
+    const clock = await resolvePlanningClock(portal, context.clock);
+    // A portal with its own rating engine quotes each subscription's changes: the plan shows what it will charge.
+    const quotes = new Map<string, OrderEstimate>();
+    if (options.quote && portal.ownRating) {
+      const now = clock.now();
+      for (const subscription of desired.subscriptions) {
+        const found = observed.find((s) => s.id === subscription.id);
+        const quote = found ? await quotePlannedChanges(portal, subscription, desired.defaults, found, now) : undefined;
+        if (quote) quotes.set(subscription.id, quote);
+      }
+    }
+    return { desired, observed, clock, quotes };
   } finally {
     await portal.close();
   }
@@ -85,9 +102,9 @@ export async function writePlanMarkdownChunks(plan: Plan, dir: string, maxChars?
 export const runPlan: CommandRunner = async (args, context) => {
   const { desiredFile, format, options } = parseReportOptions(args, "plan", ["output-dir", "max-chars"]);
   const maxChars = parseMaxChars(options["max-chars"]);
-  const loaded = await loadDesiredAndObserved(desiredFile, context);
+  const loaded = await loadDesiredAndObserved(desiredFile, context, { quote: true });
   if (!loaded) return 1;
-  const plan = planSeats(loaded.desired, loaded.observed, loaded.clock);
+  const plan = planSeats(loaded.desired, loaded.observed, loaded.clock, loaded.quotes);
   context.stdout.write(format === "json" ? renderPlanJson(plan) : format === "markdown" ? renderPlanMarkdown(plan) : renderPlanText(plan));
   if (typeof options["output-dir"] === "string") {
     const dir = path.resolve(context.cwd, options["output-dir"]);

@@ -152,6 +152,8 @@ interface Loaded {
 /** The CloudBlue Commerce SimpleAPI 1.15 backend. */
 export class CloudBluePortal implements Portal {
   readonly kind = "cloudblue";
+  /** CloudBlue's rating engine decides what a change costs; plans quote it with POST /orders/estimate. */
+  readonly ownRating = true;
   private readonly config: CloudBlueConfig;
   private readonly options: CloudBluePortalOptions;
   private readonly clock: Clock;
