@@ -92,7 +92,9 @@ export function checkLineChange(
       fix: `Choose a quantity between ${line.minQuantity} and ${line.maxQuantity}.`,
     };
   }
-  if (line.usage !== null && to < line.usage && !options.allowBelowUsage) {
+  // Only removing seats can take licenses from users: an increase is never "below usage", even when the usage is
+  // counted tenant-wide across subscriptions (usageScope) and exceeds this subscription's seats.
+  if (line.usage !== null && to < line.usage && to < line.limit && !options.allowBelowUsage) {
     return {
       code: "PORTAL_BELOW_USAGE",
       summary: `${line.sku}: ${to} seats is below the ${line.usage} assigned`,

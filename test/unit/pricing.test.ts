@@ -146,6 +146,7 @@ describe("checkLineChange", () => {
     { reason: "at renewal without auto-renew", sub: subscription({ autoRenew: false }), l: mixed, to: 6, effective: "renewal" as const, code: "PORTAL_RENEWAL_NEEDS_AUTO_RENEW" },
     { reason: "below the assigned seats", sub: subscription(), l: line({ usage: 8, refundableBatches: [batch(10, 1)] }), to: 7, effective: "now" as const, code: "PORTAL_BELOW_USAGE" },
     { reason: "below usage at renewal too", sub: subscription(), l: line({ usage: 8 }), to: 7, effective: "renewal" as const, code: "PORTAL_BELOW_USAGE" },
+    { reason: "an increase never takes licenses, even with tenant-wide usage above this subscription's seats", sub: subscription(), l: line({ limit: 3, usage: 18, usageScope: "tenant-wide: X, shared by 2 subscriptions" }), to: 4, effective: "now" as const, code: undefined },
     { reason: "unknown usage cannot block", sub: subscription(), l: line({ usage: null, refundableBatches: [batch(10, 1)] }), to: 1, effective: "now" as const, code: undefined },
     { reason: "below the sku minimum", sub: subscription(), l: line({ minQuantity: 5, usage: 0, refundableBatches: [batch(10, 1)] }), to: 4, effective: "now" as const, code: "PORTAL_QUANTITY_OUT_OF_RANGE" },
     { reason: "above the sku maximum", sub: subscription(), l: line({ maxQuantity: 300 }), to: 301, effective: "now" as const, code: "PORTAL_QUANTITY_OUT_OF_RANGE" },
