@@ -131,6 +131,8 @@ function writeProject() {
       "",
     ].join("\n"),
   );
+  // Without a package.json Pulumi's Node.js runtime warns on every run that it uses the directory as the root.
+  fs.writeFileSync(path.join(DEMO, "package.json"), `${JSON.stringify({ name: "csp-seats-demo", private: true }, null, 2)}\n`);
   fs.writeFileSync(path.join(DEMO, "index.js"), '// The csp-seats program (built from index.ts by `npm run build`).\nmodule.exports = require("../../dist/index.js");\n');
   // Pulumi's language host and the dynamic-provider plugin resolve @pulumi/pulumi and csp-seats from here.
   fs.symlinkSync(path.join("..", "..", "node_modules"), path.join(DEMO, "node_modules"), "junction");
