@@ -84,6 +84,8 @@ export interface SeatsBackend {
   readonly sku: { readonly basic: string; readonly exchange: string };
   /** What the engine passes to Configure: full `csp-seats:*` keys, secrets marked as secrets. */
   stackConfig(): Record<string, unknown>;
+  /** The same settings for `pulumi config set`: plain values, and the ones to set with `--secret`. */
+  pulumiConfig(): { config: Record<string, string>; secrets: Record<string, string> };
   /** Global CLI arguments (no secret: secrets go in `cliEnv`). */
   readonly cliArgs: readonly string[];
   /** The CLI's CSP_SEATS_* environment (secrets included). */
@@ -195,6 +197,10 @@ async function startHttpBackend(): Promise<SeatsBackend> {
       "csp-seats:now": NOW,
       "csp-seats:orderTimeoutSeconds": "30",
     }),
+    pulumiConfig: () => ({
+      config: { "csp-seats:backend": "http", "csp-seats:endpoint": server.url, "csp-seats:now": NOW, "csp-seats:orderTimeoutSeconds": "30" },
+      secrets: { "csp-seats:token": HTTP_TOKEN },
+    }),
     cliArgs: ["--backend", "http", "--endpoint", server.url, "--now", NOW],
     cliEnv: { CSP_SEATS_TOKEN: HTTP_TOKEN },
     secrets: [HTTP_TOKEN],
@@ -296,6 +302,16 @@ async function startCloudBlueBackend(): Promise<SeatsBackend> {
       "csp-seats:skuMap": JSON.stringify(skuMap),
       "csp-seats:now": NOW,
       "csp-seats:orderTimeoutSeconds": "30",
+    }),
+    pulumiConfig: () => ({
+      config: {
+        "csp-seats:backend": "cloudblue",
+        ...Object.fromEntries(Object.entries(settings).filter(([key]) => !secretKeys.has(key)).map(([key, value]) => [`csp-seats:${key}`, value])),
+        "csp-seats:skuMap": JSON.stringify(skuMap),
+        "csp-seats:now": NOW,
+        "csp-seats:orderTimeoutSeconds": "30",
+      },
+      secrets: Object.fromEntries(Object.entries(settings).filter(([key]) => secretKeys.has(key)).map(([key, value]) => [`csp-seats:${key}`, value])),
     }),
     cliArgs: ["--now", NOW],
     cliEnv: {
