@@ -78,6 +78,9 @@ main() {
 			log "error: go is not on PATH; it is needed to build the Pulumi CLI"
 			exit 1
 		}
+		if [[ -e "$BIN" ]]; then
+			log "cache in $BIN is stale or incomplete (tools/pulumi-cli changed?); rebuilding..."
+		fi
 		log "building Pulumi CLI $PULUMI_VERSION from the Go module proxy (first run only, takes several minutes)..."
 		tmp=$(mktemp -d "$DEST/bin.tmp.XXXXXX")
 		trap 'rm -rf "$tmp"' EXIT
