@@ -72,6 +72,11 @@ interface ConfigSource {
 }
 
 let settings: ProviderSettings | undefined;
+/**
+ * The planning clock, resolved once per plugin process (one Pulumi command): the portal's clock does not jump
+ * during a command, and asking for its time in every check doubled the embedded portal's state-file reads.
+ */
+let planningClock: Promise<Clock> | undefined;
 
 function readString(config: ConfigSource | undefined, key: string): string | undefined {
   const value = config?.get(`${CONFIG_NAMESPACE}:${key}`);
@@ -129,6 +134,7 @@ export function resolveProviderSettings(config: ConfigSource | undefined, env: N
 /** Called once per plugin process with the stack's configuration. */
 export async function configure(req: { config: ConfigSource }): Promise<void> {
   settings = resolveProviderSettings(req.config, process.env, process.cwd());
+  planningClock = undefined;
 }
 
 function getSettings(): ProviderSettings {
@@ -141,7 +147,11 @@ async function withPortal<T>(fn: (portal: Portal, current: ProviderSettings) => 
   // Only a pinned time (csp-seats:now) overrides the portal's own clock; otherwise plans use the portal's time.
   const portal = await createPortal(current.backend, current.clock === systemClock ? {} : { clock: current.clock });
   try {
-    return await fn(portal, { ...current, clock: await resolvePlanningClock(portal, current.clock) });
+    planningClock ??= resolvePlanningClock(portal, current.clock).catch((error: unknown) => {
+      planningClock = undefined;
+      throw error;
+    });
+    return await fn(portal, { ...current, clock: await planningClock });
   } finally {
     await portal.close();
   }
