@@ -46,6 +46,7 @@ describe("a dropped reply to POST /v1/orders", { timeout: 300_000 }, () => {
 
     const second = await project.pulumi(["up", "--yes"]);
     expect(second.code, `${first.output}\n---\n${second.output}`).toBe(0);
+    expect(server.count("POST /v1/orders")).toBe(1);
     const orders = await server.portal.listOrders({ subscriptionId: "sub-b" });
     expect(orders.map((o) => [o.status, o.lines.map((l) => [l.sku, l.from, l.to])])).toEqual([["completed", [["m365-basic", 10, 13]]]]);
     expect(getLimits(await server.portal.getSubscription("sub-b"))).toEqual({ "m365-basic": 13 });
