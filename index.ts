@@ -35,8 +35,10 @@ function createRunError(message: string): pulumi.RunError {
   return error;
 }
 
+/** The directory of Pulumi.yaml. Language hosts that do not pass it leave the SDK's placeholder "rootDirectory". */
 function getProjectDirectory(): string {
-  return pulumi.runtime.getRootDirectory() || process.cwd();
+  const root = pulumi.runtime.getRootDirectory();
+  return root && path.isAbsolute(root) ? root : process.cwd();
 }
 
 export = async (): Promise<Record<string, unknown>> => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Provide the Pulumi CLI (v3.274.1, built from the Go module proxy) and a
-# Node.js language host, without downloading anything but Go modules.
+# Provide the Pulumi CLI (v3.274.1) and the upstream Node.js language host
+# (from sdk/v3 v3.68.0, see below), both built from the Go module proxy, without
+# downloading anything but Go modules.
 #
 #   PULUMI_BIN=$(bash scripts/setup-pulumi.sh | tail -1)
 #   export PATH="$PULUMI_BIN:$PATH"
@@ -9,7 +10,8 @@
 # If `pulumi` and `pulumi-language-nodejs` are both on PATH already they are
 # used as they are. Otherwise the tools are built once into
 #   ${CSP_SEATS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/csp-seats}/pulumi-v3.274.1/bin
-# and reused; a rebuild happens only when tools/pulumi-cli changes.
+# and reused; a rebuild happens only when tools/pulumi-cli or
+# tools/pulumi-language-nodejs changes.
 # Set CSP_SEATS_PULUMI_FORCE_BUILD=1 to ignore pulumi on PATH and use the cache.
 # See docs/pulumi-cli.md.
 set -euo pipefail
@@ -21,6 +23,13 @@ main() {
 	REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 	TOOLS_DIR="$REPO_ROOT/tools/pulumi-cli"
 	LDFLAGS="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${PULUMI_VERSION}"
+	# The language host's own module (sdk/nodejs/cmd/pulumi-language-nodejs/v3) is
+	# refused by the module proxy (403), so the upstream host is built from the last
+	# sdk/v3 release that shipped it inside the sdk module. The engine speaks the
+	# same language-host protocol to it (docs/pulumi-cli.md).
+	HOST_DIR="$REPO_ROOT/tools/pulumi-language-nodejs"
+	HOST_VERSION=v3.68.0
+	HOST_LDFLAGS="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${HOST_VERSION}"
 
 	log() { echo "setup-pulumi: $*" >&2; }
 
@@ -59,11 +68,11 @@ main() {
 	# Leftovers of a build that was killed (we hold the lock, so nobody uses them).
 	rm -rf "$DEST"/bin.tmp.* "$DEST"/bin.old.*
 
-	# The build is keyed by the wrapper module's content (go.mod, go.sum, Go files)
-	# so that a change to the pin or to the language host triggers a rebuild.
-	stamp=$(cd "$TOOLS_DIR" &&
-		{ echo "$PULUMI_VERSION"; cat go.mod go.sum; find . -name '*.go' -type f | LC_ALL=C sort | xargs cat; } |
-		sha256sum | cut -c1-16)
+	# The build is keyed by the wrapper modules' content (go.mod, go.sum, Go files)
+	# so that a change to either pin triggers a rebuild.
+	stamp=$(for dir in "$TOOLS_DIR" "$HOST_DIR"; do
+		(cd "$dir" && echo "$dir" && cat go.mod go.sum && find . -name '*.go' -type f | LC_ALL=C sort | xargs cat)
+	done | { echo "$PULUMI_VERSION $HOST_VERSION"; cat; } | sha256sum | cut -c1-16)
 
 	cache_ok() {
 		[[ -x "$BIN/pulumi" && -x "$BIN/pulumi-language-nodejs" && -f "$BIN/.stamp" ]] || return 1
@@ -79,7 +88,7 @@ main() {
 			exit 1
 		}
 		if [[ -e "$BIN" ]]; then
-			log "cache in $BIN is stale or incomplete (tools/pulumi-cli changed?); rebuilding..."
+			log "cache in $BIN is stale or incomplete (tools/pulumi-cli or tools/pulumi-language-nodejs changed?); rebuilding..."
 		fi
 		log "building Pulumi CLI $PULUMI_VERSION from the Go module proxy (first run only, takes several minutes)..."
 		tmp=$(mktemp -d "$DEST/bin.tmp.XXXXXX")
@@ -89,8 +98,9 @@ main() {
 			cd "$TOOLS_DIR"
 			export CGO_ENABLED=0
 			go build -trimpath -ldflags "$LDFLAGS" -o "$tmp/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-			log "built pulumi in $((SECONDS - start))s; building pulumi-language-nodejs..."
-			go build -trimpath -ldflags "$LDFLAGS" -o "$tmp/pulumi-language-nodejs" ./cmd/pulumi-language-nodejs
+			log "built pulumi in $((SECONDS - start))s; building pulumi-language-nodejs ($HOST_VERSION)..."
+			cd "$HOST_DIR"
+			go build -trimpath -ldflags "$HOST_LDFLAGS" -o "$tmp/pulumi-language-nodejs" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
 		) >&2
 		got=$(PULUMI_SKIP_UPDATE_CHECK=1 "$tmp/pulumi" version)
 		if [[ "$got" != "$PULUMI_VERSION" ]]; then
