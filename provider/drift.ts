@@ -1,8 +1,10 @@
 /**
  * Drift: the desired seats next to what is purchased (limit) and what is assigned (usage), per managed line.
- * Pure, like the planner. A line drifts when its purchased count differs from the file's (someone changed it in
- * the portal, or a scheduled decrease has not reached renewal yet); idle and refundable seats are reported
- * alongside, because they are where the money is.
+ * Pure, like the planner. A line drifts when its purchased count differs from the file's and nothing already
+ * scheduled in the portal will bring it there (someone changed it in the portal). A decrease the portal has
+ * scheduled for renewal is reported with its date (`convergesOn`) but is not drift: there is nothing left to
+ * order, and a nightly drift job must not raise an alarm every night until renewal. Idle and refundable seats are
+ * reported alongside, because they are where the money is.
  */
 import type { Clock } from "./clock";
 import type { DesiredState } from "./desired-state";
@@ -25,6 +27,7 @@ export interface DriftLine {
   readonly usageScope?: string;
   /** purchased - desired: positive means more was bought than the file says. */
   readonly difference: number;
+  /** purchased != desired and no scheduled change brings it there. */
   readonly drifted: boolean;
   /** purchased - assigned when known and per subscription; otherwise null. */
   readonly idleSeats: number | null;
@@ -99,7 +102,7 @@ export function computeDrift(desired: DesiredState, observed: readonly Subscript
         assigned: line.usage,
         ...(line.usageScope !== undefined ? { usageScope: line.usageScope } : {}),
         difference: line.limit - count,
-        drifted: line.limit !== count,
+        drifted: line.limit !== count && !converging,
         idleSeats,
         idleCost,
         refundableQuantity: getRefundableQuantity(line, now),

@@ -247,20 +247,17 @@ function summarize(ordersBefore, outboxBefore) {
   note("csp-seats drift (seats.yaml vs purchased vs assigned; exit code 0 = in sync, 2 = drift):");
   const drift = runCli(["drift", "--desired", "seats.yaml"], { capture: true, okCodes: [0, 2] });
   note(drift.stdout.trimEnd());
-  if (drift.status === 2) {
-    // A decrease scheduled for renewal leaves more seats purchased than declared until then: drift by definition,
-    // but nothing is left to do. Anything else means the up did not converge.
-    const report = JSON.parse(runCli(["drift", "--desired", "seats.yaml", "--format", "json"], { capture: true, okCodes: [2] }).stdout);
-    const drifted = report.subscriptions.flatMap((sub) => sub.lines.filter((line) => line.drifted).map((line) => ({ ...line, subscriptionId: sub.subscriptionId })));
-    const pending = drifted.filter((line) => line.convergesOn);
-    if (pending.length !== drifted.length) fail("the portal does not match seats.yaml after `pulumi up` (see the drift report above)");
+  if (drift.status === 2) fail("the portal does not match seats.yaml after `pulumi up` (see the drift report above)");
+  const report = JSON.parse(runCli(["drift", "--desired", "seats.yaml", "--format", "json"], { capture: true }).stdout);
+  const pending = report.subscriptions.flatMap((sub) => sub.lines.filter((line) => line.convergesOn).map((line) => ({ ...line, subscriptionId: sub.subscriptionId })));
+  if (pending.length === 0) {
+    note("In sync: every declared count is what the portal has.");
+  } else {
     note("");
     note(
-      `Nothing left to do: the only difference is ${pending.map((line) => `${line.subscriptionId} ${line.sku} (${line.purchased} -> ${line.desired} on ${line.convergesOn})`).join(", ")},\n` +
-        "a decrease outside the refund window that the portal has scheduled for the renewal date.",
+      `Still to come: ${pending.map((line) => `${line.subscriptionId} ${line.sku} ${line.purchased} -> ${line.desired} on ${line.convergesOn}`).join(", ")},\n` +
+        "a decrease outside the refund window that the portal has scheduled for the renewal date (no refund, nothing left to order).",
     );
-  } else {
-    note("In sync: every declared count is what the portal has.");
   }
   note("");
   note(

@@ -3,9 +3,9 @@ import type { DriftLine, DriftReport } from "../drift";
 import { alignColumns, formatDelta, formatMoney, plural, sortFindings } from "./format";
 
 function describeDrift(line: DriftLine): string {
-  if (!line.drifted) return "in sync";
+  if (line.difference === 0) return "in sync";
   const direction = line.difference > 0 ? `${formatDelta(line.difference)} purchased beyond the file` : `${formatDelta(line.difference)} fewer than the file`;
-  return line.convergesOn ? `${direction}; scheduled to match on ${line.convergesOn}` : `DRIFT ${direction}`;
+  return line.convergesOn ? `scheduled: ${direction} until ${line.convergesOn}` : `DRIFT ${direction}`;
 }
 
 /** Renders a drift report as plain text. */
@@ -46,10 +46,13 @@ export function renderDriftText(report: DriftReport): string {
     out.push("");
   }
   const drifted = report.subscriptions.flatMap((s) => s.lines.filter((l) => l.drifted));
+  const scheduled = report.subscriptions.flatMap((s) => s.lines.filter((l) => !l.drifted && l.convergesOn !== undefined));
   out.push(
     report.hasDrift
       ? `Drift: ${plural(drifted.length, "line")} in ${plural(report.subscriptions.filter((s) => s.hasDrift).length, "subscription")} differ from the file; run \`csp-seats plan\` to see what converging costs.`
-      : "No drift: every managed line matches the file.",
+      : scheduled.length > 0
+        ? `No drift: every managed line matches the file, or will at renewal (${plural(scheduled.length, "scheduled change")}).`
+        : "No drift: every managed line matches the file.",
   );
   return `${out.join("\n")}\n`;
 }

@@ -18,10 +18,16 @@ describe("computeDrift", () => {
     },
     { reason: "fewer purchased than desired drifts the other way", line: { limit: 8, usage: 8 }, desired: 10, want: { drifted: true, difference: -2, idleSeats: 0 } },
     {
-      reason: "a scheduled change that reaches the desired count is still drift, but says when it converges",
+      reason: "a scheduled change that reaches the desired count is not drift (nothing left to order), and says when it converges",
       subscription: { scheduledChanges: [{ sku: "M365-BP", quantity: 8, effectiveDate: "2027-01-01" }] },
       desired: 8,
-      want: { drifted: true, convergesOn: "2027-01-01", scheduledChanges: [{ sku: "M365-BP", quantity: 8, effectiveDate: "2027-01-01" }] },
+      want: { drifted: false, difference: 2, convergesOn: "2027-01-01", scheduledChanges: [{ sku: "M365-BP", quantity: 8, effectiveDate: "2027-01-01" }] },
+    },
+    {
+      reason: "a scheduled change to another count does not excuse the difference: still drift",
+      subscription: { scheduledChanges: [{ sku: "M365-BP", quantity: 9, effectiveDate: "2027-01-01" }] },
+      desired: 8,
+      want: { drifted: true, difference: 2, scheduledChanges: [{ sku: "M365-BP", quantity: 9, effectiveDate: "2027-01-01" }] },
     },
     {
       reason: "refundable seats and the earliest closing window are reported",

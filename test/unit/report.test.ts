@@ -148,6 +148,14 @@ describe("drift renderers", () => {
     expect(renderDriftText(clean)).toMatch(/No drift: every managed line matches the file\.\n$/);
   });
 
+  it("text shows a decrease already scheduled for renewal as scheduled, not as drift", () => {
+    const scheduled = [buildSubscription({ id: "SUB-9", renewalDate: "2027-01-01", lines: [buildLine({ sku: "M365-BP", limit: 10, usage: 4 })], scheduledChanges: [{ sku: "M365-BP", quantity: 8, effectiveDate: "2027-01-01" }] })];
+    const text = renderDriftText(computeDrift({ defaults: {}, subscriptions: [{ id: "SUB-9", licenses: { "M365-BP": 8 } }] }, scheduled, clock));
+    expect(text).toMatch(/M365-BP\s+8\s+10\s+4\s+.*scheduled: \+2 purchased beyond the file until 2027-01-01/);
+    expect(text).not.toContain("DRIFT");
+    expect(text).toMatch(/No drift: every managed line matches the file, or will at renewal \(1 scheduled change\)\.\n$/);
+  });
+
   it("markdown has one row per line and JSON is the report plus kind and version", () => {
     expect(renderDriftMarkdown(report)).toContain("| `M365-BP` | 5 | 10 | 4 | 6 | 120.00 EUR | 3 until 2026-12-02T20:00:00.000Z | **drift +5** |");
     const parsed = JSON.parse(renderDriftJson(report));
