@@ -9,7 +9,9 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openEmbeddedPortal, type EmbeddedPortal } from "../../provider/portal/embedded/embedded-portal";
 import type { FixtureSubscription } from "../../provider/portal/embedded/fixture";
-import { STALE_LOCK_MS } from "../../provider/portal/embedded/state-store";
+import { advancePortalState, isPortalStateBehind } from "../../provider/portal/embedded/order-engine";
+import type { PortalState } from "../../provider/portal/embedded/portal-state";
+import { readStateSnapshot, STALE_LOCK_MS } from "../../provider/portal/embedded/state-store";
 import { buildFixture, catchError, setUpPortal, T0, type PortalSetup } from "./embedded-portal-helpers";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -111,6 +113,85 @@ describe("concurrent writers", () => {
     expect(await setup.portal.listOrders()).toHaveLength(workers * takes);
     expect((await setup.portal.listSubscriptions()).map((s) => s.lines[0].limit)).toEqual(Array(workers).fill(10 + takes));
   }, 60_000);
+});
+
+const CHILD_ORDER = `
+import { openEmbeddedPortal } from ${JSON.stringify(path.join(ROOT, "provider/portal/embedded/embedded-portal"))};
+import { createFixedClock } from ${JSON.stringify(path.join(ROOT, "provider/clock"))};
+(async () => {
+  const portal = await openEmbeddedPortal({ statePath: process.env.STATE_PATH!, clock: createFixedClock(${JSON.stringify(T0)}) });
+  await portal.placeOrder({ idempotencyKey: "from-child-" + process.env.SEATS, subscriptionId: "sub-basic", lines: [{ sku: "m365-business-basic", quantity: Number(process.env.SEATS), effective: "now" }] });
+})().catch((error) => { process.stderr.write(String(error && error.stack || error)); process.exit(1); });
+`;
+
+describe("cached reads (one parse per version of the state file)", () => {
+  it("answers reads from one frozen parsed copy while the file is unchanged", async () => {
+    setup = await setUpPortal();
+    const first = await readStateSnapshot<PortalState>(setup.statePath);
+    expect(await readStateSnapshot<PortalState>(setup.statePath)).toBe(first);
+    expect(Object.isFrozen(first.subscriptions[0].lines[0])).toBe(true);
+    // What a read returns is the caller's own copy, not the shared state.
+    const order = await setup.portal.placeOrder({ idempotencyKey: "copy", subscriptionId: "sub-basic", lines: [{ sku: "m365-business-basic", quantity: 22, effective: "now" }] });
+    const read = await setup.portal.getOrder(order.id);
+    expect(Object.isFrozen(read)).toBe(false);
+    expect(await readStateSnapshot<PortalState>(setup.statePath)).not.toBe(first);
+  });
+
+  it("sees a write by another portal instance in the same process", async () => {
+    setup = await setUpPortal();
+    expect((await setup.portal.getSubscription("sub-basic")).lines[0].limit).toBe(20);
+    const other = await setup.open();
+    await other.placeOrder({ idempotencyKey: "other", subscriptionId: "sub-basic", lines: [{ sku: "m365-business-basic", quantity: 23, effective: "now" }] });
+    expect((await setup.portal.getSubscription("sub-basic")).lines[0].limit).toBe(23);
+  });
+
+  it("sees every write by another process, one after the other", async () => {
+    setup = await setUpPortal();
+    const script = path.join(setup.dir, "order.ts");
+    await fs.writeFile(script, CHILD_ORDER);
+    expect((await setup.portal.getSubscription("sub-basic")).lines[0].limit).toBe(20);
+    for (const seats of [24, 21]) {
+      const result = await runChild(script, { STATE_PATH: setup.statePath, SEATS: String(seats) });
+      expect(result, result.stderr).toMatchObject({ code: 0 });
+      expect((await setup.portal.getSubscription("sub-basic")).lines[0].limit).toBe(seats);
+    }
+    expect(await setup.portal.listOrders({ subscriptionId: "sub-basic" })).toHaveLength(2);
+  }, 60_000);
+
+  it("sees a state file rewritten in place (not renamed), e.g. re-seeded by hand", async () => {
+    setup = await setUpPortal();
+    await setup.portal.getSubscription("sub-basic");
+    const state = JSON.parse(await fs.readFile(setup.statePath, "utf8")) as PortalState;
+    state.subscriptions[0].name = "Renamed by hand";
+    await fs.writeFile(setup.statePath, JSON.stringify(state));
+    expect((await setup.portal.getSubscription("sub-basic")).name).toBe("Renamed by hand");
+  });
+
+  it("still brings a cached state up to now: an order due by now completes, and the completion is saved", async () => {
+    setup = await setUpPortal(buildFixture({ processingDelayMs: 10_000 }));
+    const placed = await setup.portal.placeOrder({ idempotencyKey: "slow", subscriptionId: "sub-basic", lines: [{ sku: "m365-business-basic", quantity: 22, effective: "now" }] });
+    expect((await setup.portal.getOrder(placed.id)).status).toBe("submitted");
+    setup.clock.advance(10_000);
+    expect((await setup.portal.getOrder(placed.id)).status).toBe("completed");
+    const saved = JSON.parse(await fs.readFile(setup.statePath, "utf8")) as PortalState;
+    expect(saved.orders[0].order.status).toBe("completed");
+  });
+
+  // isPortalStateBehind decides whether a cached state can answer; it must agree with advancePortalState.
+  it.each([
+    { reason: "nothing due yet", at: T0, placeOrder: false, behind: false },
+    { reason: "an order submitted, not yet processing", at: "2026-05-12T09:00:04.000Z", placeOrder: true, behind: false },
+    { reason: "an order due to start processing", at: "2026-05-12T09:00:05.000Z", placeOrder: true, behind: true },
+    { reason: "an order due to complete", at: "2026-05-12T09:00:10.000Z", placeOrder: true, behind: true },
+    { reason: "a billing period ended", at: "2026-06-01T00:00:00.000Z", placeOrder: false, behind: true },
+    { reason: "a monthly term renewed", at: "2026-06-01T00:00:00.000Z", placeOrder: false, behind: true },
+  ])("tells whether time passing changes the state ($reason)", async ({ at, placeOrder, behind }) => {
+    setup = await setUpPortal(buildFixture({ processingDelayMs: 10_000 }));
+    if (placeOrder) await setup.portal.placeOrder({ idempotencyKey: "p", subscriptionId: "sub-basic", lines: [{ sku: "m365-business-basic", quantity: 22, effective: "now" }] });
+    const state = structuredClone(await readStateSnapshot<PortalState>(setup.statePath));
+    expect(isPortalStateBehind(state, new Date(at))).toBe(behind);
+    expect(advancePortalState(state, new Date(at))).toBe(behind);
+  });
 });
 
 describe("crashes and locks", () => {

@@ -19,6 +19,7 @@ import {
   estimateOrderInState,
   getOrderView,
   getSubscriptionView,
+  isPortalStateBehind,
   listOrdersInState,
   listSubscriptionPage,
   placeOrderInState,
@@ -27,7 +28,7 @@ import {
   type SubscriptionPageOptions,
 } from "./order-engine";
 import { createPortalState, getPortalNow, STATE_VERSION, type PortalState } from "./portal-state";
-import { createNotSeededError, readStateFile, transactState, withStateLock, writeStateFile } from "./state-store";
+import { createNotSeededError, readStateSnapshot, transactState, withStateLock, writeStateFile } from "./state-store";
 
 export type { SubscriptionPage, SubscriptionPageOptions } from "./order-engine";
 
@@ -88,17 +89,19 @@ class FileEmbeddedPortal implements EmbeddedPortal {
    * One transaction: lock, read, bring the state up to now, run `fn`, write if changed. A `readOnly` operation
    * first tries without the lock: the atomic rename makes every read see one complete state, so when bringing
    * that state up to now changes nothing, answering from it is a consistent snapshot; otherwise (an order
-   * completed, a term renewed) it runs as a locked transaction so the change is saved once.
+   * completed, a term renewed) it runs as a locked transaction so the change is saved once. The snapshot is this
+   * process's parsed copy of the file while the file is unchanged (readStateSnapshot), shared and frozen, so the
+   * answer is a copy.
    */
   private async transact<T>(fn: (state: PortalState, now: Date) => T, options: { readOnly?: boolean } = {}): Promise<T> {
     if (this.closed) {
       throw new CspSeatsError("PORTAL_UNAVAILABLE", "the embedded portal was closed", "Open it again with openEmbeddedPortal.", { status: 503 });
     }
     if (options.readOnly) {
-      const { state } = await readStateFile<PortalState>(this.statePath);
+      const state = await readStateSnapshot<PortalState>(this.statePath);
       assertCompatible(state, this.statePath);
       const now = getPortalNow(state, systemClock.now(), this.clock);
-      if (!advancePortalState(state, now)) return fn(state, now);
+      if (!isPortalStateBehind(state, now)) return structuredClone(fn(state, now));
     }
     return transactState<PortalState, T>(this.statePath, (state) => {
       assertCompatible(state, this.statePath);

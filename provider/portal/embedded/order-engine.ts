@@ -179,6 +179,21 @@ function completeOrder(state: PortalState, stored: StoredOrder): void {
 }
 
 /**
+ * Whether advancePortalState(state, now) would change anything: an order or calendar event is due, or an order
+ * is due to start processing. Pure, so a shared read-only state can be checked before answering from it.
+ */
+export function isPortalStateBehind(state: PortalState, now: Date): boolean {
+  const nowMs = now.getTime();
+  return state.subscriptions.some((sub) => {
+    const inFlight = findOrderInFlight(state, sub.id);
+    const orderAt = inFlight ? Date.parse(inFlight.completeAt) : Infinity;
+    const calendarAt = getNextCalendarEvent(sub)?.at ?? Infinity;
+    if (Math.min(orderAt, calendarAt) <= nowMs) return true;
+    return inFlight !== undefined && inFlight.order.status === "submitted" && Date.parse(inFlight.processingAt) <= nowMs;
+  });
+}
+
+/**
  * Brings the state up to `now`: orders reach processing and completion at their times, billing periods roll and
  * terms renew, each subscription's events in time order. Returns whether anything changed.
  */

@@ -14,6 +14,7 @@
  *   the portal.
  */
 import { randomBytes } from "node:crypto";
+import type { BigIntStats } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -183,8 +184,12 @@ export async function readStateFile<T>(statePath: string): Promise<{ state: T; t
     if ((error as NodeJS.ErrnoException).code === "ENOENT") throw createNotSeededError(statePath);
     throw error;
   }
+  return { state: parseStateText<T>(statePath, text), text };
+}
+
+function parseStateText<T>(statePath: string, text: string): T {
   try {
-    return { state: JSON.parse(text) as T, text };
+    return JSON.parse(text) as T;
   } catch (error) {
     throw new CspSeatsError(
       "PORTAL_STATE_CORRUPT",
@@ -193,6 +198,72 @@ export async function readStateFile<T>(statePath: string): Promise<{ state: T; t
       { status: 500, details: { statePath }, cause: error },
     );
   }
+}
+
+/** A state file as this process last parsed it, and the identity of the file it was read from. */
+interface ParsedState {
+  readonly identity: string;
+  readonly state: unknown;
+}
+
+/** How many state files a process keeps parsed (a server or a plugin uses one; tests open many). */
+const PARSED_STATE_LIMIT = 8;
+/** Per process and keyed by absolute path: every portal instance on the same file shares it. */
+const parsedStates = new Map<string, ParsedState>();
+
+/**
+ * The identity of a state file's current version. Every write renames a new file over the old one, so a write by
+ * any process changes the inode; size and modification/change times (nanoseconds) also catch a file rewritten in
+ * place (a user's editor, a test).
+ */
+function describeFileVersion(stat: BigIntStats): string {
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function toReadError(statePath: string, error: unknown): unknown {
+  return (error as NodeJS.ErrnoException).code === "ENOENT" ? createNotSeededError(statePath) : error;
+}
+
+/**
+ * The committed state for a read without the lock, parsed at most once per version of the file: while the file
+ * is the one this process parsed last (same device, inode, size and times), the parsed copy is returned, so a
+ * read costs a `stat` instead of reading and parsing the whole file. A write by any process or portal instance
+ * is seen by the next read. The state is deeply frozen and shared: never change it, and copy what you return
+ * from it. Errors as readStateFile.
+ */
+export async function readStateSnapshot<T>(statePath: string): Promise<T> {
+  const cached = parsedStates.get(statePath);
+  if (cached) {
+    const stat = await fs.stat(statePath, { bigint: true }).catch((error: unknown) => {
+      throw toReadError(statePath, error);
+    });
+    if (describeFileVersion(stat) === cached.identity) return cached.state as T;
+  }
+  // Identity and text from one open file, so a rename in between cannot pair one version's text with another's identity.
+  const handle = await fs.open(statePath, "r").catch((error: unknown) => {
+    throw toReadError(statePath, error);
+  });
+  let identity: string;
+  let text: string;
+  try {
+    identity = describeFileVersion(await handle.stat({ bigint: true }));
+    text = await handle.readFile("utf8");
+  } finally {
+    await handle.close();
+  }
+  const state = deepFreeze(parseStateText<T>(statePath, text));
+  parsedStates.delete(statePath);
+  parsedStates.set(statePath, { identity, state });
+  if (parsedStates.size > PARSED_STATE_LIMIT) parsedStates.delete(parsedStates.keys().next().value!);
+  return state;
 }
 
 /**
