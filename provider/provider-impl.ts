@@ -43,8 +43,8 @@ export interface SubscriptionSeatsOutputs extends CheckedInputs {
   readonly charge?: Money;
   readonly refund?: Money;
   readonly lineResults?: LineResult[];
-  /** The plan that the last order carried out (the `plan` output is re-planned after it, so it shows no changes). */
-  readonly appliedPlan?: SubscriptionPlan;
+  /** What the last order carried, as planned (the `plan` output is re-planned after it, so it shows no changes). */
+  readonly appliedPlan?: AppliedPlan;
   readonly limits: Record<string, number>;
   readonly usage: Record<string, number | null>;
   readonly revision: string;
@@ -53,6 +53,27 @@ export interface SubscriptionSeatsOutputs extends CheckedInputs {
   readonly scheduled: Record<string, number>;
   /** Wall-clock time of the last read. */
   readonly observedAt: string;
+}
+
+/**
+ * The part of a plan that an order carried out: its lines, the planned money, the revision and key it was placed
+ * with. The per-line detail and findings stay in the checked inputs' `plan`, and what the portal did per line is
+ * in `lineResults`; storing the whole plan again made it the third copy per resource in state.
+ */
+export type AppliedPlan = Pick<SubscriptionPlan, "revision" | "idempotencyKey" | "orderLines" | "charge" | "refund" | "net"> &
+  Partial<Pick<SubscriptionPlan, "paymentMethodId" | "notifyEmail">>;
+
+function toAppliedPlan(plan: SubscriptionPlan): AppliedPlan {
+  return {
+    revision: plan.revision,
+    idempotencyKey: plan.idempotencyKey,
+    orderLines: plan.orderLines,
+    charge: plan.charge,
+    refund: plan.refund,
+    net: plan.net,
+    ...(plan.paymentMethodId !== undefined ? { paymentMethodId: plan.paymentMethodId } : {}),
+    ...(plan.notifyEmail !== undefined ? { notifyEmail: plan.notifyEmail } : {}),
+  };
 }
 
 /** A diff as this provider computes it; `detailedDiff` names each license whose seats change. */
@@ -607,7 +628,7 @@ async function converge(inputs: CheckedInputs): Promise<SubscriptionSeatsOutputs
     const outputs: SubscriptionSeatsOutputs = {
       ...base,
       plan: replanned,
-      appliedPlan: plan,
+      appliedPlan: toAppliedPlan(plan),
       orderId: done.id,
       orderStatus: done.status,
       charge: done.charge,

@@ -148,6 +148,18 @@ describe("create and update (what `pulumi up` runs)", () => {
       expect.objectContaining({ sku: "exchange-p1", from: 6, to: 4, status: "scheduled", effectiveDate: "2026-12-01" }),
       expect.objectContaining({ sku: "m365-basic", from: 20, to: 22, status: "applied" }),
     ]);
+    // What the order carried, once: its lines and planned money, not a second copy of the whole plan.
+    expect(outs.appliedPlan).toEqual({
+      revision: plan.revision,
+      idempotencyKey: plan.idempotencyKey,
+      orderLines: plan.orderLines,
+      charge: plan.charge,
+      refund: plan.refund,
+      net: plan.net,
+      paymentMethodId: plan.paymentMethodId,
+      notifyEmail: "it@contoso.example",
+    });
+    expect(outs.appliedPlan).not.toHaveProperty("lines");
     // Re-planned after the order: nothing left to do, so a later no-op run shows no charge.
     expect((outs.plan as SubscriptionPlan).orderLines).toEqual([]);
     expect(JSON.stringify(outs)).not.toContain(TOKEN);
