@@ -14,7 +14,6 @@
  *   the portal.
  */
 import { randomBytes } from "node:crypto";
-import type { BigIntStats } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -200,25 +199,10 @@ function parseStateText<T>(statePath: string, text: string): T {
   }
 }
 
-/** A state file as this process last parsed it, and the identity of the file it was read from. */
-interface ParsedState {
-  readonly identity: string;
-  readonly state: unknown;
-}
-
 /** How many state files a process keeps parsed (a server or a plugin uses one; tests open many). */
 const PARSED_STATE_LIMIT = 8;
 /** Per process and keyed by absolute path: every portal instance on the same file shares it. */
-const parsedStates = new Map<string, ParsedState>();
-
-/**
- * The identity of a state file's current version. Every write renames a new file over the old one, so a write by
- * any process changes the inode; size and modification/change times (nanoseconds) also catch a file rewritten in
- * place (a user's editor, a test).
- */
-function describeFileVersion(stat: BigIntStats): string {
-  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
-}
+const parsedStates = new Map<string, { readonly text: string; readonly state: unknown }>();
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
@@ -233,35 +217,22 @@ function toReadError(statePath: string, error: unknown): unknown {
 }
 
 /**
- * The committed state for a read without the lock, parsed at most once per version of the file: while the file
- * is the one this process parsed last (same device, inode, size and times), the parsed copy is returned, so a
- * read costs a `stat` instead of reading and parsing the whole file. A write by any process or portal instance
+ * The committed state for a read without the lock, parsed at most once per version of the file: the file is read
+ * on every call, but parsed only when its text differs from the text this process parsed last. Reading 250 KiB
+ * costs a fraction of a millisecond, parsing it several; comparing the text (rather than inode, size and times)
+ * cannot be fooled by a freed inode reused within one timestamp tick. A write by any process or portal instance
  * is seen by the next read. The state is deeply frozen and shared: never change it, and copy what you return
  * from it. Errors as readStateFile.
  */
 export async function readStateSnapshot<T>(statePath: string): Promise<T> {
-  const cached = parsedStates.get(statePath);
-  if (cached) {
-    const stat = await fs.stat(statePath, { bigint: true }).catch((error: unknown) => {
-      throw toReadError(statePath, error);
-    });
-    if (describeFileVersion(stat) === cached.identity) return cached.state as T;
-  }
-  // Identity and text from one open file, so a rename in between cannot pair one version's text with another's identity.
-  const handle = await fs.open(statePath, "r").catch((error: unknown) => {
+  const text = await fs.readFile(statePath, "utf8").catch((error: unknown) => {
     throw toReadError(statePath, error);
   });
-  let identity: string;
-  let text: string;
-  try {
-    identity = describeFileVersion(await handle.stat({ bigint: true }));
-    text = await handle.readFile("utf8");
-  } finally {
-    await handle.close();
-  }
+  const cached = parsedStates.get(statePath);
+  if (cached && cached.text === text) return cached.state as T;
   const state = deepFreeze(parseStateText<T>(statePath, text));
   parsedStates.delete(statePath);
-  parsedStates.set(statePath, { identity, state });
+  parsedStates.set(statePath, { text, state });
   if (parsedStates.size > PARSED_STATE_LIMIT) parsedStates.delete(parsedStates.keys().next().value!);
   return state;
 }
