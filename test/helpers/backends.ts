@@ -23,6 +23,7 @@ import { OpenApiContract, startCloudBlueTestServer, type CloudBlueTestServer } f
 import { secret } from "./dynamic-plugin";
 import { buildSubscribedSku, startGraphTestServer, type GraphTestServer } from "./graph-test-server";
 import { startTestPortalServer, type TestPortalServer } from "./portal-server";
+import { FIXTURE_SUBSCRIPTION_BASE } from "./fixture-base";
 
 export type SeatsBackendKind = "http" | "cloudblue";
 
@@ -111,16 +112,7 @@ export interface SeatsBackend {
   close(): Promise<void>;
 }
 
-const base = {
-  customerId: "contoso",
-  status: "active" as const,
-  currency: "EUR",
-  billingCycle: "monthly" as const,
-  billingPeriod: { start: "2026-05-01", end: "2026-06-01" },
-  termEnd: "2026-11-30",
-  autoRenew: true,
-  paymentMethods: [{ id: "pm-invoice", label: "Invoice", isDefault: true }],
-};
+const base = FIXTURE_SUBSCRIPTION_BASE;
 
 /** The http backend's fixture: the scenarios as embedded-portal subscriptions. */
 export function buildHttpFixture(): PortalFixture {

@@ -12,6 +12,7 @@ import { createManualClock } from "../../provider/clock";
 import { openEmbeddedPortal, seedEmbeddedPortal, type EmbeddedPortal } from "../../provider/portal/embedded/embedded-portal";
 import type { PortalFixture } from "../../provider/portal/embedded/fixture";
 import { createPortalServer } from "../../provider/portal/http/server";
+import { FIXTURE_SUBSCRIPTION_BASE } from "./fixture-base";
 
 export const FIXTURE_NOW = "2026-05-12T09:00:00.000Z";
 
@@ -20,16 +21,7 @@ export const FIXTURE_NOW = "2026-05-12T09:00:00.000Z";
  * partner) and `sub-p01`..`sub-pNN` (5 seats each). Orders take `processingDelayMs` of portal time.
  */
 export function buildTestFixture(options: { parallelSubscriptions?: number; processingDelayMs?: number; pageSize?: number } = {}): PortalFixture {
-  const base = {
-    customerId: "contoso",
-    status: "active" as const,
-    currency: "EUR",
-    billingCycle: "monthly" as const,
-    billingPeriod: { start: "2026-05-01", end: "2026-06-01" },
-    termEnd: "2026-11-30",
-    autoRenew: true,
-    paymentMethods: [{ id: "pm-invoice", label: "Invoice", isDefault: true }],
-  };
+  const base = FIXTURE_SUBSCRIPTION_BASE;
   return {
     now: FIXTURE_NOW,
     processingDelayMs: options.processingDelayMs ?? 60_000,

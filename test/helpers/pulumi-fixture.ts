@@ -6,22 +6,14 @@ import type { Order, Subscription } from "../../provider/model";
 import { openEmbeddedPortal } from "../../provider/portal/embedded/embedded-portal";
 import type { PortalFixture } from "../../provider/portal/embedded/fixture";
 import type { Portal } from "../../provider/portal/portal";
+import { FIXTURE_SUBSCRIPTION_BASE } from "./fixture-base";
 
 /** The fixture's `now`: 20 of May's 31 days are left in the billing period. */
 export const E2E_NOW = "2026-05-12T09:00:00.000Z";
 /** The renewal date of every subscription (term end 2026-11-30). */
 export const E2E_RENEWAL = "2026-12-01";
 
-const base = {
-  customerId: "contoso",
-  status: "active" as const,
-  currency: "EUR",
-  billingCycle: "monthly" as const,
-  billingPeriod: { start: "2026-05-01", end: "2026-06-01" },
-  termEnd: "2026-11-30",
-  autoRenew: true,
-  paymentMethods: [{ id: "pm-invoice", label: "Invoice", isDefault: true }],
-};
+const base = FIXTURE_SUBSCRIPTION_BASE;
 
 /**
  * `sub-a`: m365-basic 20 seats (10 assigned; 3 added two days ago, still refundable) and exchange-p1 6 seats

@@ -8,6 +8,7 @@ import type { PortalFixture } from "../../provider/portal/embedded/fixture";
 import { startEngineStub, type EngineStub } from "../helpers/engine-stub";
 import { prepareProviderPackage, secret, serializeSeatsProvider, startDynamicPlugin, type DynamicPlugin } from "../helpers/dynamic-plugin";
 import { startTestPortalServer, type TestPortalServer } from "../helpers/portal-server";
+import { FIXTURE_SUBSCRIPTION_BASE } from "../helpers/fixture-base";
 
 export const NOW = "2026-05-12T09:00:00.000Z";
 export const TOKEN = "seats-token-5b1d7e0c93";
@@ -15,13 +16,7 @@ export const TOKEN = "seats-token-5b1d7e0c93";
 export const PROCESSING_DELAY_MS = 2_000;
 
 const base = {
-  customerId: "contoso",
-  status: "active" as const,
-  currency: "EUR",
-  billingCycle: "monthly" as const,
-  billingPeriod: { start: "2026-05-01", end: "2026-06-01" },
-  termEnd: "2026-11-30",
-  autoRenew: true,
+  ...FIXTURE_SUBSCRIPTION_BASE,
   paymentMethods: [
     { id: "pm-invoice", label: "Invoice", isDefault: true },
     { id: "pm-visa", label: "Visa ending 4242" },
