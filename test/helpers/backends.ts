@@ -19,7 +19,7 @@ import { CloudBluePortal } from "../../provider/portal/cloudblue/cloudblue-porta
 import type { CbSubscriptionDetailed } from "../../provider/portal/cloudblue/simpleapi-types";
 import type { PortalFixture } from "../../provider/portal/embedded/fixture";
 import { createHttpPortal } from "../../provider/portal/http/http-portal";
-import { OpenApiContract, startCloudBlueTestServer, type CloudBlueTestServer } from "./cloudblue-test-server";
+import { buildCbSubscription, OpenApiContract, startCloudBlueTestServer, type CloudBlueTestServer } from "./cloudblue-test-server";
 import { secret } from "./dynamic-plugin";
 import { buildSubscribedSku, startGraphTestServer, type GraphTestServer } from "./graph-test-server";
 import { startTestPortalServer, type TestPortalServer } from "./portal-server";
@@ -147,23 +147,12 @@ export function buildHttpFixture(): PortalFixture {
 function buildCloudBlueSubscription(id: string, scenario: Scenario): CbSubscriptionDetailed {
   const basic = { mpn: BASIC_MPN, vendor: "Microsoft", id: "PRD-BASIC", name: "Microsoft 365 Business Basic", quantity: scenario === "shared-b" ? 3 : 20, unitPrice: { amount: "5.6000", currency: "EUR" } };
   const exchange = { mpn: EXCHANGE_MPN, vendor: "Microsoft", id: "PRD-EXO", name: "Exchange Online (Plan 1)", quantity: 6, unitPrice: { amount: "3.7000", currency: "EUR" } };
-  return {
-    id,
+  return buildCbSubscription(id, {
     name: `Contoso ${scenario}`,
     customerId: CB_CUSTOMER,
-    status: "active",
-    renewalStatus: true,
-    creationDate: "2025-12-01",
-    renewalDate: "2026-11-24",
-    lastModifiedDate: "2026-04-01",
-    expirationDate: "2026-12-01",
-    billingModel: "chargeBeforeBillingPeriod",
-    billingPeriod: { type: "month", duration: 1 },
-    subscriptionPeriod: { type: "year", duration: 1 },
     totalPrice: { currency: "EUR", amount: "134.2000" },
     products: scenario === "shared-b" ? [basic] : [basic, exchange],
-    planId: 10005,
-  };
+  });
 }
 
 async function startHttpBackend(): Promise<SeatsBackend> {

@@ -200,6 +200,29 @@ export interface CloudBlueTestServerOptions {
 }
 
 /** Multiplies a decimal string by an integer and a decimal factor, exactly, printed with 4 decimals (CloudBlue sends more digits than the currency has). */
+/**
+ * A CloudBlue subscription as SimpleAPI returns it: active, monthly billing in a yearly term that renews on
+ * 2026-11-24 (expires 2026-12-01). `products` and anything else come from the caller.
+ */
+export function buildCbSubscription(id: string, fields: Pick<CbSubscriptionDetailed, "products"> & Partial<CbSubscriptionDetailed>): CbSubscriptionDetailed {
+  return {
+    id,
+    name: `Microsoft 365 (${id})`,
+    customerId: "1000001",
+    status: "active",
+    renewalStatus: true,
+    creationDate: "2025-12-01",
+    renewalDate: "2026-11-24",
+    lastModifiedDate: "2026-04-01",
+    expirationDate: "2026-12-01",
+    billingModel: "chargeBeforeBillingPeriod",
+    billingPeriod: { type: "month", duration: 1 },
+    subscriptionPeriod: { type: "year", duration: 1 },
+    planId: 10005,
+    ...fields,
+  };
+}
+
 export function multiplyDecimal(amount: string, quantity: number, factor: string): string {
   const parse = (text: string): [bigint, number] => {
     const [whole, fraction = ""] = text.replace(/^-/, "").split(".");

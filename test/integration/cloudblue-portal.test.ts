@@ -10,7 +10,7 @@ import type { CloudBlueConfig } from "../../provider/portal/create-portal";
 import { CloudBluePortal, type CloudBlueOrderProgress } from "../../provider/portal/cloudblue/cloudblue-portal";
 import { getMarkerPoNumber } from "../../provider/portal/cloudblue/cloudblue-mapping";
 import type { CbSubscriptionDetailed } from "../../provider/portal/cloudblue/simpleapi-types";
-import { OpenApiContract, startCloudBlueTestServer, type CloudBlueTestServer } from "../helpers/cloudblue-test-server";
+import { buildCbSubscription, OpenApiContract, startCloudBlueTestServer, type CloudBlueTestServer } from "../helpers/cloudblue-test-server";
 import { buildSubscribedSku, startGraphTestServer, type GraphTestServer } from "../helpers/graph-test-server";
 
 const NOW = "2026-05-12T09:00:00.000Z";
@@ -20,27 +20,14 @@ const CREDENTIALS = { username: "api-user@reseller.example", password: "pw-Sup3r
 const GRAPH = { tenantId: "5b3c8f3e-1c1f-4e7a-9d0e-3f1a2b3c4d5e", clientId: "11111111-2222-3333-4444-555555555555", clientSecret: "graph-s3cret-value~xyz" };
 
 function subscription(id: string, overrides: Partial<CbSubscriptionDetailed> = {}): CbSubscriptionDetailed {
-  return {
-    id,
-    name: `Microsoft 365 (${id})`,
-    customerId: "1000001",
-    status: "active",
-    renewalStatus: true,
-    creationDate: "2025-12-01",
-    renewalDate: "2026-11-24",
-    lastModifiedDate: "2026-04-01",
-    expirationDate: "2026-12-01",
-    billingModel: "chargeBeforeBillingPeriod",
-    billingPeriod: { type: "month", duration: 1 },
-    subscriptionPeriod: { type: "year", duration: 1 },
+  return buildCbSubscription(id, {
     totalPrice: { currency: "EUR", amount: "132.0000" },
     products: [
       { mpn: BASIC, vendor: "Microsoft", id: "PRD-BASIC", name: "Microsoft 365 Business Basic", quantity: 20, unitPrice: { amount: "5.6000", currency: "EUR" } },
       { mpn: EXCHANGE, vendor: "Microsoft", id: "PRD-EXO", name: "Exchange Online (Plan 1)", quantity: 5, unitPrice: { amount: "4.0000", currency: "EUR" } },
     ],
-    planId: 10005,
     ...overrides,
-  };
+  });
 }
 
 const SUBSCRIPTIONS: CbSubscriptionDetailed[] = [
