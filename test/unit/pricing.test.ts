@@ -10,6 +10,7 @@ import {
   splitDecrease,
   takeFromBatches,
 } from "../../provider/pricing";
+import { buildLine, buildSubscription } from "../helpers/subscription-builder";
 
 const NOW = "2026-05-12T09:00:00.000Z";
 const HOUR = 3_600_000;
@@ -20,38 +21,20 @@ function batch(quantity: number, hoursAgo: number): RefundableBatch {
   return createBatch(quantity, new Date(Date.parse(NOW) - hoursAgo * HOUR));
 }
 
+/** Business Basic at 5.60 EUR: 10 seats, 5 assigned, minimum 1. */
 function line(overrides: Partial<LicenseLine> = {}): LicenseLine {
-  return {
-    sku: "m365-business-basic",
-    displayName: "Microsoft 365 Business Basic",
-    usage: 5,
-    limit: 10,
-    unitPrice: { currency: "EUR", amount: "5.60" },
-    minQuantity: 1,
-    maxQuantity: 300,
-    refundableBatches: [],
-    ...overrides,
-  };
+  return buildLine({ sku: "m365-business-basic", displayName: "Microsoft 365 Business Basic", usage: 5, unitPrice: { currency: "EUR", amount: "5.60" }, minQuantity: 1, ...overrides });
 }
 
+/** Billed monthly in May 2026 (31 days), renewing on 2026-12-01, with one `line()`. */
 function subscription(overrides: Partial<Subscription> = {}): Subscription {
-  return {
-    id: "sub-1",
-    name: "Contoso",
-    customerId: "contoso",
-    status: "active",
-    eligibility: { eligible: true },
-    currency: "EUR",
+  return buildSubscription({
     billingPeriod: { start: "2026-05-01", end: "2026-06-01" },
     termEnd: "2026-11-30",
     renewalDate: "2026-12-01",
-    autoRenew: true,
-    paymentMethods: [{ id: "pm", label: "Invoice", isDefault: true }],
-    revision: "r1",
     lines: [line()],
-    scheduledChanges: [],
     ...overrides,
-  };
+  });
 }
 
 describe("the 168-hour reduction window", () => {
