@@ -7,8 +7,8 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { formatLocatedError, loadDesiredState, type DesiredSettings, type DesiredSubscription } from "./provider/desired-state";
-import { SubscriptionSeats, summarizePlans, type SubscriptionSeatsSettings } from "./provider/resource";
+import { formatLocatedError, loadDesiredState, type DesiredSettings, type DesiredSubscription } from "./provider/desired/desired-state";
+import { SubscriptionSeats, summarizePlans, type SubscriptionSeatsSettings } from "./provider/pulumi/resource";
 
 /** The subscription's settings over the file's defaults (guardrails merge key by key); only what is set. */
 function mergeSettings(subscription: DesiredSubscription, defaults: DesiredSettings): SubscriptionSeatsSettings {

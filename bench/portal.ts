@@ -13,10 +13,10 @@ import * as fs from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { openEmbeddedPortal, seedEmbeddedPortal } from "../provider/portal/embedded/embedded-portal";
-import type { FixtureSubscription, PortalFixture } from "../provider/portal/embedded/fixture";
-import { createHttpPortal } from "../provider/portal/http/http-portal";
-import { createPortalServer } from "../provider/portal/http/server";
+import { openEmbeddedPortal, seedEmbeddedPortal } from "../provider/simulator/embedded-portal";
+import type { FixtureSubscription, PortalFixture } from "../provider/simulator/fixture";
+import { createHttpPortal } from "../provider/backends/http/http-portal";
+import { createPortalServer } from "../provider/simulator/server/server";
 
 const TOKEN = "bench-token";
 const LATENCIES = [0, 50];

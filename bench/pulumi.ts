@@ -14,8 +14,8 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { seedEmbeddedPortal } from "../provider/portal/embedded/embedded-portal";
-import type { FixtureSubscription, PortalFixture } from "../provider/portal/embedded/fixture";
+import { seedEmbeddedPortal } from "../provider/simulator/embedded-portal";
+import type { FixtureSubscription, PortalFixture } from "../provider/simulator/fixture";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TARGET_RATIO = 1.5;

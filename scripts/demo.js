@@ -174,7 +174,7 @@ function prepareWorkspace(tools, reset) {
       `new local stack "${STACK}": file backend in .csp-seats/demo/backend, secrets under a generated passphrase`,
       "(.csp-seats/demo/passphrase); nothing leaves this machine.",
       "",
-      "The built-in demo CSP portal (provider/portal/embedded/demo-fixture.yaml), as Dell's portal would show it:",
+      "The built-in demo CSP portal (provider/simulator/demo-fixture.yaml), as Dell's portal would show it:",
       ...seeded
         .trim()
         .split("\n")

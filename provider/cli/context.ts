@@ -1,7 +1,7 @@
 /** What every CLI command gets: streams, environment, the resolved backend and a way to open it. */
-import type { Clock } from "../clock";
-import type { BackendConfig } from "../portal/create-portal";
-import type { Portal } from "../portal/portal";
+import type { Clock } from "../core/clock";
+import type { BackendConfig } from "../app/create-backend";
+import type { Portal } from "../backends/portal";
 
 export interface CliContext {
   readonly stdout: NodeJS.WritableStream;

@@ -2,9 +2,9 @@
  * The `csp-seats` command line. Global options select the backend the same way the Pulumi stack config does;
  * every error is caught here, once, and mapped to a message and an exit code (0 ok, 1 error, 2 drift).
  */
-import { systemClock, createFixedClock } from "../clock";
-import { isCspSeatsError } from "../errors";
-import { createPortal, resolveBackendConfig, type BackendKind } from "../portal/create-portal";
+import { systemClock, createFixedClock } from "../core/clock";
+import { isCspSeatsError } from "../core/errors";
+import { createPortal, resolveBackendConfig, type BackendKind } from "../app/create-backend";
 import { UsageError, type CliContext, type CommandRunner } from "./context";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRunner> }> = {

@@ -1,5 +1,5 @@
 /** Drift as Markdown (a scheduled job's issue or PR comment). */
-import type { DriftReport } from "../drift";
+import type { DriftReport } from "../core/drift";
 import { escapeMarkdown, formatDelta, formatMoney, plural, sortFindings } from "./format";
 
 /** Renders a drift report as Markdown. */

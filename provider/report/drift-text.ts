@@ -1,5 +1,5 @@
 /** Drift as plain text: desired vs purchased vs assigned per line, idle seats and what they cost, open refund windows. */
-import type { DriftLine, DriftReport } from "../drift";
+import type { DriftLine, DriftReport } from "../core/drift";
 import { alignColumns, formatDelta, formatMoney, plural, sortFindings } from "./format";
 
 function describeDrift(line: DriftLine): string {

@@ -1,6 +1,6 @@
 /** Small formatting helpers shared by the text and Markdown renderers. */
-import type { Money } from "../model";
-import type { PlanFinding } from "../plan";
+import type { Money } from "../core/model";
+import type { PlanFinding } from "../core/plan/types";
 
 /** `12.34 EUR`. */
 export function formatMoney(money: Money): string {

@@ -2,8 +2,8 @@
  * The JSON forms of plans and drift reports: the documented interface other tools parse (docs/formats.md).
  * Each document names its kind and format version; fields are only ever added.
  */
-import type { DriftReport } from "../drift";
-import type { Plan } from "../plan";
+import type { DriftReport } from "../core/drift";
+import type { Plan } from "../core/plan/types";
 
 /** Identifies a plan document. */
 export const PLAN_JSON_KIND = "csp-seats/plan";

@@ -2,7 +2,7 @@
  * The plan as Markdown for a pull-request comment. Long plans are split into chunks under a size limit
  * (GitHub refuses comments over 65,536 characters), each chunk a complete, readable comment.
  */
-import type { Plan, PlannedLine, SubscriptionPlan } from "../plan";
+import type { Plan, PlannedLine, SubscriptionPlan } from "../core/plan/types";
 import { escapeMarkdown, formatDelta, formatMoney, plural, sortFindings } from "./format";
 
 /** GitHub's comment limit is 65,536; stay under it with room for a bot's own wrapper. */

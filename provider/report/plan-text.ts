@@ -1,5 +1,5 @@
 /** The plan as a person reviews it in a terminal: every changed line with its charge or refund and when it applies. */
-import type { Plan, PlannedLine, SubscriptionPlan } from "../plan";
+import type { Plan, PlannedLine, SubscriptionPlan } from "../core/plan/types";
 import { alignColumns, formatDelta, formatMoney, plural, sortFindings } from "./format";
 
 function describeLine(line: PlannedLine): string[] {

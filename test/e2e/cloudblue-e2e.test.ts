@@ -6,7 +6,7 @@
  * --expect-no-changes passes. No secret reaches the output or the state.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { SubscriptionPlan } from "../../provider/plan";
+import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { startSeatsBackend, type Scenario, type SeatsBackend } from "../helpers/backends";
 import { createPulumiProject, type PulumiProject } from "../helpers/pulumi-project";
 

@@ -5,7 +5,7 @@
  * being managed without any order. The steps run in order on one stack, as a user would run them.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SubscriptionPlan } from "../../provider/plan";
+import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { buildE2eFixture, getLimits, waitForOrdersSettled, withEmbeddedPortal } from "../helpers/pulumi-fixture";
 import { createPulumiProject, getUpChanges, type PulumiProject } from "../helpers/pulumi-project";
 

@@ -4,7 +4,7 @@
  * takes effect; an invalid seats.yaml fails the preview at file:line:col and nothing is ordered.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SubscriptionPlan } from "../../provider/plan";
+import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { buildE2eFixture, E2E_RENEWAL, getLimits, waitForOrdersSettled, withEmbeddedPortal } from "../helpers/pulumi-fixture";
 import { createPulumiProject, type PulumiProject } from "../helpers/pulumi-project";
 

@@ -1,7 +1,7 @@
 /**
  * One seeded portal per backend kind, with the same subscriptions, so a test can run unchanged against each:
  *
- * - `http`: the embedded portal served by provider/portal/http/server.ts (test/helpers/portal-server.ts), whose
+ * - `http`: the embedded portal served by provider/simulator/server/server.ts (test/helpers/portal-server.ts), whose
  *   clock moves on whenever an order is polled, so orders complete without anyone sleeping;
  * - `cloudblue`: the SimpleAPI 1.15 test server (every request and response held to the vendor's OpenAPI
  *   document) plus the Microsoft Graph test server for assigned seats.
@@ -13,12 +13,12 @@
  * CLI's global arguments and environment, a count of orders placed, the backend's own quote, faults, close().
  */
 import type * as http from "node:http";
-import { createFixedClock } from "../../provider/clock";
-import type { OrderEstimate, OrderRequest } from "../../provider/model";
-import { CloudBluePortal } from "../../provider/portal/cloudblue/cloudblue-portal";
-import type { CbSubscriptionDetailed } from "../../provider/portal/cloudblue/simpleapi-types";
-import type { PortalFixture } from "../../provider/portal/embedded/fixture";
-import { createHttpPortal } from "../../provider/portal/http/http-portal";
+import { createFixedClock } from "../../provider/core/clock";
+import type { OrderEstimate, OrderRequest } from "../../provider/core/model";
+import { CloudBluePortal } from "../../provider/backends/cloudblue/cloudblue-portal";
+import type { CbSubscriptionDetailed } from "../../provider/backends/cloudblue/simpleapi-types";
+import type { PortalFixture } from "../../provider/simulator/fixture";
+import { createHttpPortal } from "../../provider/backends/http/http-portal";
 import { buildCbSubscription, OpenApiContract, startCloudBlueTestServer, type CloudBlueTestServer } from "./cloudblue-test-server";
 import { secret } from "./dynamic-plugin";
 import { buildSubscribedSku, startGraphTestServer, type GraphTestServer } from "./graph-test-server";

@@ -16,7 +16,7 @@ import * as path from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import { parse as parseYaml } from "yaml";
-import type { CbOrder, CbOrderDetail, CbOrderDetailed, CbProduct, CbSubscriptionDetailed } from "../../provider/portal/cloudblue/simpleapi-types";
+import type { CbOrder, CbOrderDetail, CbOrderDetailed, CbProduct, CbSubscriptionDetailed } from "../../provider/backends/cloudblue/simpleapi-types";
 
 export const CLOUDBLUE_SPEC_PATH = path.resolve(__dirname, "../../schema/vendor/cloudblue-simpleapi-1.15.yaml");
 

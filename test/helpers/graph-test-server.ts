@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
-import type { SubscribedSku } from "../../provider/portal/graph/graph-client";
+import type { SubscribedSku } from "../../provider/backends/graph/graph-client";
 
 export const GRAPH_SCHEMA_PATH = path.resolve(__dirname, "../../schema/graph-subscribedsku.schema.json");
 

@@ -8,10 +8,10 @@ import type * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createManualClock } from "../../provider/clock";
-import { openEmbeddedPortal, seedEmbeddedPortal, type EmbeddedPortal } from "../../provider/portal/embedded/embedded-portal";
-import type { PortalFixture } from "../../provider/portal/embedded/fixture";
-import { createPortalServer } from "../../provider/portal/http/server";
+import { createManualClock } from "../../provider/core/clock";
+import { openEmbeddedPortal, seedEmbeddedPortal, type EmbeddedPortal } from "../../provider/simulator/embedded-portal";
+import type { PortalFixture } from "../../provider/simulator/fixture";
+import { createPortalServer } from "../../provider/simulator/server/server";
 import { FIXTURE_SUBSCRIPTION_BASE } from "./fixture-base";
 
 export const FIXTURE_NOW = "2026-05-12T09:00:00.000Z";

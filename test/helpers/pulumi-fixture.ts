@@ -2,10 +2,10 @@
  * The portal the end-to-end tests run `pulumi` against, and ways to watch it from the test: a small fixture whose
  * money is easy to check by hand, and bounded polling on the portal's state.
  */
-import type { Order, Subscription } from "../../provider/model";
-import { openEmbeddedPortal } from "../../provider/portal/embedded/embedded-portal";
-import type { PortalFixture } from "../../provider/portal/embedded/fixture";
-import type { Portal } from "../../provider/portal/portal";
+import type { Order, Subscription } from "../../provider/core/model";
+import { openEmbeddedPortal } from "../../provider/simulator/embedded-portal";
+import type { PortalFixture } from "../../provider/simulator/fixture";
+import type { Portal } from "../../provider/backends/portal";
 import { FIXTURE_SUBSCRIPTION_BASE } from "./fixture-base";
 
 /** The fixture's `now`: 20 of May's 31 days are left in the billing period. */

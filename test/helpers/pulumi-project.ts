@@ -11,8 +11,8 @@ import * as fs from "node:fs/promises";
 import { existsSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { seedEmbeddedPortal } from "../../provider/portal/embedded/embedded-portal";
-import type { PortalFixture } from "../../provider/portal/embedded/fixture";
+import { seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
+import type { PortalFixture } from "../../provider/simulator/fixture";
 import { CLI, ROOT } from "./build";
 import { prepareProviderPackage } from "./dynamic-plugin";
 

@@ -2,8 +2,8 @@
  * A fake-state builder for observed subscriptions: sensible defaults (an active, eligible EUR subscription with a
  * monthly period around 2026-11-26 and one line), overridden per test. Pure data, no portal needed.
  */
-import type { LicenseLine, RefundableBatch, Subscription } from "../../provider/model";
-import { REDUCTION_WINDOW_MS } from "../../provider/pricing";
+import type { LicenseLine, RefundableBatch, Subscription } from "../../provider/core/model";
+import { REDUCTION_WINDOW_MS } from "../../provider/core/rules";
 
 /** A license line: 10 seats of SKU `M365-BP` at 20.00 EUR, 8 assigned, no refundable batches. */
 export function buildLine(overrides: Partial<LicenseLine> = {}): LicenseLine {

@@ -10,8 +10,8 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { subtractMoney } from "../../provider/money";
-import type { Plan } from "../../provider/plan";
+import { subtractMoney } from "../../provider/core/money";
+import type { Plan } from "../../provider/core/plan/types";
 import { BACKEND_KINDS, NOW, SHARED_USAGE, startSeatsBackend, type SeatsBackend } from "../helpers/backends";
 import { CLI, ensureBuilt } from "../helpers/build";
 

@@ -7,8 +7,8 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedEmbeddedPortal } from "../../provider/portal/embedded/embedded-portal";
-import { getDemoFixturePath, loadPortalFixture } from "../../provider/portal/embedded/fixture";
+import { seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
+import { getDemoFixturePath, loadPortalFixture } from "../../provider/simulator/fixture";
 import { CLI, ROOT, ensureBuilt } from "../helpers/build";
 
 const NOW = "2026-05-12T09:00:00Z";

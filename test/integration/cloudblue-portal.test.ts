@@ -4,12 +4,12 @@
  * Every test ends by asserting that neither server recorded a contract violation.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createManualClock } from "../../provider/clock";
-import { isCspSeatsError, type CspSeatsError } from "../../provider/errors";
-import type { CloudBlueConfig } from "../../provider/portal/create-portal";
-import { CloudBluePortal, type CloudBlueOrderProgress } from "../../provider/portal/cloudblue/cloudblue-portal";
-import { getMarkerPoNumber } from "../../provider/portal/cloudblue/cloudblue-mapping";
-import type { CbSubscriptionDetailed } from "../../provider/portal/cloudblue/simpleapi-types";
+import { createManualClock } from "../../provider/core/clock";
+import { isCspSeatsError, type CspSeatsError } from "../../provider/core/errors";
+import type { CloudBlueConfig } from "../../provider/app/create-backend";
+import { CloudBluePortal, type CloudBlueOrderProgress } from "../../provider/backends/cloudblue/cloudblue-portal";
+import { getMarkerPoNumber } from "../../provider/backends/cloudblue/cloudblue-mapping";
+import type { CbSubscriptionDetailed } from "../../provider/backends/cloudblue/simpleapi-types";
 import { buildCbSubscription, OpenApiContract, startCloudBlueTestServer, type CloudBlueTestServer } from "../helpers/cloudblue-test-server";
 import { buildSubscribedSku, startGraphTestServer, type GraphTestServer } from "../helpers/graph-test-server";
 

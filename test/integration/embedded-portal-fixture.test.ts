@@ -6,9 +6,9 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createManualClock } from "../../provider/clock";
-import { openEmbeddedPortal, seedEmbeddedPortal } from "../../provider/portal/embedded/embedded-portal";
-import { getDemoFixturePath, getPortalFixtureSchemaPath, loadPortalFixture, type PortalFixture } from "../../provider/portal/embedded/fixture";
+import { createManualClock } from "../../provider/core/clock";
+import { openEmbeddedPortal, seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
+import { getDemoFixturePath, getPortalFixtureSchemaPath, loadPortalFixture, type PortalFixture } from "../../provider/simulator/fixture";
 import { catchError } from "./embedded-portal-helpers";
 
 let dir: string;

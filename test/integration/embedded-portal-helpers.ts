@@ -5,9 +5,9 @@
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createFixedClock, createManualClock } from "../../provider/clock";
-import { openEmbeddedPortal, seedEmbeddedPortal, type EmbeddedPortal } from "../../provider/portal/embedded/embedded-portal";
-import type { FixtureSubscription, PortalFixture } from "../../provider/portal/embedded/fixture";
+import { createFixedClock, createManualClock } from "../../provider/core/clock";
+import { openEmbeddedPortal, seedEmbeddedPortal, type EmbeddedPortal } from "../../provider/simulator/embedded-portal";
+import type { FixtureSubscription, PortalFixture } from "../../provider/simulator/fixture";
 
 /** The fixture's frozen time: Tuesday 12 May 2026, 09:00 UTC. */
 export const T0 = "2026-05-12T09:00:00.000Z";

@@ -7,11 +7,11 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openEmbeddedPortal, type EmbeddedPortal } from "../../provider/portal/embedded/embedded-portal";
-import type { FixtureSubscription } from "../../provider/portal/embedded/fixture";
-import { advancePortalState, isPortalStateBehind } from "../../provider/portal/embedded/order-engine";
-import type { PortalState } from "../../provider/portal/embedded/portal-state";
-import { readStateSnapshot, STALE_LOCK_MS } from "../../provider/portal/embedded/state-store";
+import { openEmbeddedPortal, type EmbeddedPortal } from "../../provider/simulator/embedded-portal";
+import type { FixtureSubscription } from "../../provider/simulator/fixture";
+import { advancePortalState, isPortalStateBehind } from "../../provider/simulator/order-engine";
+import type { PortalState } from "../../provider/simulator/portal-state";
+import { readStateSnapshot, STALE_LOCK_MS } from "../../provider/simulator/state-store";
 import { buildFixture, catchError, setUpPortal, T0, type PortalSetup } from "./embedded-portal-helpers";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -48,8 +48,8 @@ function runChild(script: string, env: Record<string, string>): Promise<{ code: 
 }
 
 const CHILD_WORKER = `
-import { openEmbeddedPortal } from ${JSON.stringify(path.join(ROOT, "provider/portal/embedded/embedded-portal"))};
-import { createFixedClock } from ${JSON.stringify(path.join(ROOT, "provider/clock"))};
+import { openEmbeddedPortal } from ${JSON.stringify(path.join(ROOT, "provider/simulator/embedded-portal"))};
+import { createFixedClock } from ${JSON.stringify(path.join(ROOT, "provider/core/clock"))};
 (async () => {
   const portal = await openEmbeddedPortal({ statePath: process.env.STATE_PATH!, clock: createFixedClock(${JSON.stringify(T0)}) });
   const worker = Number(process.env.WORKER);
@@ -65,8 +65,8 @@ import { createFixedClock } from ${JSON.stringify(path.join(ROOT, "provider/cloc
 const CHILD_CRASH = `
 import * as fs from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
-import { openEmbeddedPortal } from ${JSON.stringify(path.join(ROOT, "provider/portal/embedded/embedded-portal"))};
-import { createFixedClock } from ${JSON.stringify(path.join(ROOT, "provider/clock"))};
+import { openEmbeddedPortal } from ${JSON.stringify(path.join(ROOT, "provider/simulator/embedded-portal"))};
+import { createFixedClock } from ${JSON.stringify(path.join(ROOT, "provider/core/clock"))};
 // Simulate a kill -9 after the new state was written to its temp file and fsynced, but before the rename.
 (fs.promises as unknown as { rename: unknown }).rename = async () => process.exit(137);
 syncBuiltinESMExports();
@@ -116,8 +116,8 @@ describe("concurrent writers", () => {
 });
 
 const CHILD_ORDER = `
-import { openEmbeddedPortal } from ${JSON.stringify(path.join(ROOT, "provider/portal/embedded/embedded-portal"))};
-import { createFixedClock } from ${JSON.stringify(path.join(ROOT, "provider/clock"))};
+import { openEmbeddedPortal } from ${JSON.stringify(path.join(ROOT, "provider/simulator/embedded-portal"))};
+import { createFixedClock } from ${JSON.stringify(path.join(ROOT, "provider/core/clock"))};
 (async () => {
   const portal = await openEmbeddedPortal({ statePath: process.env.STATE_PATH!, clock: createFixedClock(${JSON.stringify(T0)}) });
   await portal.placeOrder({ idempotencyKey: "from-child-" + process.env.SEATS, subscriptionId: "sub-basic", lines: [{ sku: "m365-business-basic", quantity: Number(process.env.SEATS), effective: "now" }] });

@@ -2,9 +2,9 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createFixedClock } from "../../provider/clock";
-import type { OrderRequest, PlaceOrderRequest } from "../../provider/model";
-import { openEmbeddedPortal, seedEmbeddedPortal } from "../../provider/portal/embedded/embedded-portal";
+import { createFixedClock } from "../../provider/core/clock";
+import type { OrderRequest, PlaceOrderRequest } from "../../provider/core/model";
+import { openEmbeddedPortal, seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
 import { buildFixture, catchError, setUpPortal, T0, type PortalSetup } from "./embedded-portal-helpers";
 
 let setup: PortalSetup;

@@ -1,8 +1,8 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { CspSeatsError } from "../../provider/errors";
-import { HttpClient, type HttpClientOptions } from "../../provider/portal/http/http-client";
+import { CspSeatsError } from "../../provider/core/errors";
+import { HttpClient, type HttpClientOptions } from "../../provider/backends/shared/http-client";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string, hit: number) => void;
 

@@ -3,11 +3,11 @@
  * `http` backend (createHttpPortal) as the client, retry delays injected so nothing sleeps.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CspSeatsError } from "../../provider/errors";
-import type { PlaceOrderRequest } from "../../provider/model";
-import type { FaultRule } from "../../provider/portal/faults";
-import { createHttpPortal, type HttpPortal } from "../../provider/portal/http/http-portal";
-import { loadPortalSchemas } from "../../provider/portal/http/openapi";
+import type { CspSeatsError } from "../../provider/core/errors";
+import type { PlaceOrderRequest } from "../../provider/core/model";
+import type { FaultRule } from "../../provider/simulator/faults";
+import { createHttpPortal, type HttpPortal } from "../../provider/backends/http/http-portal";
+import { loadPortalSchemas } from "../../provider/simulator/server/openapi";
 import { buildTestFixture, startTestPortalServer, type TestPortalServer } from "../helpers/portal-server";
 
 let api: TestPortalServer;

@@ -7,11 +7,11 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFixedClock } from "../../provider/clock";
-import type { DesiredState } from "../../provider/desired-state";
-import { planSeats } from "../../provider/planner";
-import { openEmbeddedPortal, seedEmbeddedPortal } from "../../provider/portal/embedded/embedded-portal";
-import { getDemoFixturePath, loadPortalFixture } from "../../provider/portal/embedded/fixture";
+import { createFixedClock } from "../../provider/core/clock";
+import type { DesiredState } from "../../provider/desired/desired-state";
+import { planSeats } from "../../provider/core/plan/planner";
+import { openEmbeddedPortal, seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
+import { getDemoFixturePath, loadPortalFixture } from "../../provider/simulator/fixture";
 
 let dir: string;
 let statePath: string;

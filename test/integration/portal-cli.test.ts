@@ -8,9 +8,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Order, OutboxMessage } from "../../provider/model";
-import { getDemoFixturePath, loadPortalFixture } from "../../provider/portal/embedded/fixture";
-import { createHttpPortal } from "../../provider/portal/http/http-portal";
+import type { Order, OutboxMessage } from "../../provider/core/model";
+import { getDemoFixturePath, loadPortalFixture } from "../../provider/simulator/fixture";
+import { createHttpPortal } from "../../provider/backends/http/http-portal";
 import { CLI, ensureBuilt } from "../helpers/build";
 import { buildTestFixture } from "../helpers/portal-server";
 

@@ -5,10 +5,10 @@ import { PassThrough } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../provider/cli/main";
-import { openEmbeddedPortal, seedEmbeddedPortal } from "../../provider/portal/embedded/embedded-portal";
-import { getDemoFixturePath, loadPortalFixture } from "../../provider/portal/embedded/fixture";
-import { createHttpPortal } from "../../provider/portal/http/http-portal";
-import { createPortalServer } from "../../provider/portal/http/server";
+import { openEmbeddedPortal, seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
+import { getDemoFixturePath, loadPortalFixture } from "../../provider/simulator/fixture";
+import { createHttpPortal } from "../../provider/backends/http/http-portal";
+import { createPortalServer } from "../../provider/simulator/server/server";
 
 const QUICKSTART = path.resolve(__dirname, "../../examples/quickstart/seats.yaml");
 

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { PlanSummary } from "../../provider/resource";
+import type { PlanSummary } from "../../provider/pulumi/resource";
 import { createSeatsUrn, SEATS_TYPE } from "../helpers/dynamic-plugin";
 import { ROOT } from "../helpers/build";
 import { startSeatsHarness, TOKEN, type SeatsHarness } from "./seats-fixture";

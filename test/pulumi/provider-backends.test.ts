@@ -5,8 +5,8 @@
  * CloudBlue ones add the vendor's failure modes: throttling, 5xx, an expired token and an order ending in error.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { subtractMoney } from "../../provider/money";
-import type { SubscriptionPlan } from "../../provider/plan";
+import { subtractMoney } from "../../provider/core/money";
+import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { BACKEND_KINDS, startSeatsBackend, type Scenario, type SeatsBackend } from "../helpers/backends";
 import { createSeatsUrn, prepareProviderPackage, serializeSeatsProvider, startDynamicPlugin, type DynamicPlugin } from "../helpers/dynamic-plugin";
 import { startEngineStub, type EngineStub } from "../helpers/engine-stub";

@@ -4,8 +4,8 @@
  * and talks to the embedded portal over HTTP (backend `http`, token from Configure as a secret).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Order, Subscription } from "../../provider/model";
-import type { SubscriptionPlan } from "../../provider/plan";
+import type { Order, Subscription } from "../../provider/core/model";
+import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { createSeatsUrn, startDynamicPlugin } from "../helpers/dynamic-plugin";
 import { buildStackConfig, getCleanEnv, PROCESSING_DELAY_MS, startSeatsHarness, TOKEN, type SeatsHarness } from "./seats-fixture";
 

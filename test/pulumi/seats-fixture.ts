@@ -4,7 +4,7 @@
  * the `http` backend with the token as a secret.
  */
 import type * as http from "node:http";
-import type { PortalFixture } from "../../provider/portal/embedded/fixture";
+import type { PortalFixture } from "../../provider/simulator/fixture";
 import { startEngineStub, type EngineStub } from "../helpers/engine-stub";
 import { prepareProviderPackage, secret, serializeSeatsProvider, startDynamicPlugin, type DynamicPlugin } from "../helpers/dynamic-plugin";
 import { startTestPortalServer, type TestPortalServer } from "../helpers/portal-server";

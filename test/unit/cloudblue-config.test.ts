@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { getCloudBlueEnvName, parseSkuMap, readCloudBlueEnv, resolveCloudBlueConfig } from "../../provider/portal/cloudblue/config";
-import { resolveBackendConfig } from "../../provider/portal/create-portal";
+import { getCloudBlueEnvName, parseSkuMap, readCloudBlueEnv, resolveCloudBlueConfig } from "../../provider/backends/cloudblue/config";
+import { resolveBackendConfig } from "../../provider/app/create-backend";
 
 const BASE = { endpoint: "https://simpleapi.example/1.15", marketplace: "us", subscriptionKey: "sk", username: "u", password: "p" };
 const from = (values: Record<string, string>) => (key: string) => values[key];

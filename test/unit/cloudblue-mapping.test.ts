@@ -14,9 +14,9 @@ import {
   parseProductLimits,
   sumDetailsBySku,
   toMoney,
-} from "../../provider/portal/cloudblue/cloudblue-mapping";
-import type { CbOrder } from "../../provider/portal/cloudblue/simpleapi-types";
-import { buildSkuUsageLookup } from "../../provider/portal/graph/sku-usage";
+} from "../../provider/backends/cloudblue/cloudblue-mapping";
+import type { CbOrder } from "../../provider/backends/cloudblue/simpleapi-types";
+import { buildSkuUsageLookup } from "../../provider/backends/graph/sku-usage";
 import { compileSubscribedSkusSchema } from "../helpers/graph-test-server";
 
 describe("toMoney rounds CloudBlue's decimal strings half away from zero to the currency's digits", () => {

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseDesiredState } from "../../provider/desired-state";
+import { parseDesiredState } from "../../provider/desired/desired-state";
 
 // Each file in the corpus states what it must produce: `# expect: CODE line:col`, one line per error, in file order.
 const CORPUS = path.join(__dirname, "..", "fixtures", "bad-seats");

@@ -10,7 +10,7 @@ import {
   parseDesiredState,
   parseDesiredStateOrThrow,
   resolveSettings,
-} from "../../provider/desired-state";
+} from "../../provider/desired/desired-state";
 import schema from "../../schema/seats.schema.json";
 
 const VALID = `# yaml-language-server: $schema=../schema/seats.schema.json

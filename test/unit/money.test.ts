@@ -10,8 +10,8 @@ import {
   prorate,
   subtractMoney,
   sumMoney,
-} from "../../provider/money";
-import type { Money } from "../../provider/model";
+} from "../../provider/core/money";
+import type { Money } from "../../provider/core/model";
 
 const eur = (amount: string): Money => ({ currency: "EUR", amount });
 

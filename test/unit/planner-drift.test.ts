@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createFixedClock } from "../../provider/clock";
-import type { LicenseLine, Subscription } from "../../provider/model";
-import { computeDrift } from "../../provider/drift";
+import { createFixedClock } from "../../provider/core/clock";
+import type { LicenseLine, Subscription } from "../../provider/core/model";
+import { computeDrift } from "../../provider/core/drift";
 import { buildBatch, buildLine, buildSubscription } from "../helpers/subscription-builder";
 
 const NOW = "2026-11-26T06:00:00.000Z";

@@ -4,9 +4,9 @@
  * unblocked changes planned for now are ever sent for a quote.
  */
 import { describe, expect, it } from "vitest";
-import type { DesiredSubscription } from "../../provider/desired-state";
-import type { OrderEstimate } from "../../provider/model";
-import { listQuotableLines, planSubscription } from "../../provider/planner";
+import type { DesiredSubscription } from "../../provider/desired/desired-state";
+import type { OrderEstimate } from "../../provider/core/model";
+import { listQuotableLines, planSubscription } from "../../provider/core/plan/planner";
 import { buildBatch, buildLine, buildSubscription } from "../helpers/subscription-builder";
 
 // 5 of November's 30 days left: csp-seats' own rules price one 20.00 seat at 3.33.

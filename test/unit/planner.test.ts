@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createFixedClock } from "../../provider/clock";
-import type { DesiredSettings, DesiredState, DesiredSubscription } from "../../provider/desired-state";
-import type { LicenseLine, Subscription } from "../../provider/model";
-import { checkAgainstPortal, createIdempotencyKey, planSeats, planSubscription } from "../../provider/planner";
+import { createFixedClock } from "../../provider/core/clock";
+import type { DesiredSettings, DesiredState, DesiredSubscription } from "../../provider/desired/desired-state";
+import type { LicenseLine, Subscription } from "../../provider/core/model";
+import { checkAgainstPortal, createIdempotencyKey, planSeats, planSubscription } from "../../provider/core/plan/planner";
 import { buildBatch, buildLine, buildSubscription } from "../helpers/subscription-builder";
 
 // 2026-11-26 in a 30-day period 2026-11-01..2026-12-01: 5 days left (26th counted), so one 20.00 seat costs 3.33 / refunds 3.33.

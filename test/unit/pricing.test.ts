@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LicenseLine, RefundableBatch, Subscription } from "../../provider/model";
+import type { LicenseLine, RefundableBatch, Subscription } from "../../provider/core/model";
 import {
   checkLineChange,
   createBatch,
@@ -9,7 +9,7 @@ import {
   REDUCTION_WINDOW_MS,
   splitDecrease,
   takeFromBatches,
-} from "../../provider/pricing";
+} from "../../provider/core/rules";
 import { buildLine, buildSubscription } from "../helpers/subscription-builder";
 
 const NOW = "2026-05-12T09:00:00.000Z";

@@ -3,10 +3,10 @@
  * read), `diff` (decided by the plan from `check`, never by re-reading) and the plan summary the program exports.
  */
 import { describe, expect, it } from "vitest";
-import { check, configure, diff, resolveProviderSettings, validateInputs } from "../../provider/provider-impl";
-import { summarizePlans } from "../../provider/resource";
-import type { SubscriptionPlan } from "../../provider/plan";
-import { systemClock } from "../../provider/clock";
+import { check, configure, diff, resolveProviderSettings, validateInputs } from "../../provider/pulumi/provider-impl";
+import { summarizePlans } from "../../provider/pulumi/resource";
+import type { SubscriptionPlan } from "../../provider/core/plan/types";
+import { systemClock } from "../../provider/core/clock";
 
 const eur = (amount: string) => ({ currency: "EUR", amount });
 

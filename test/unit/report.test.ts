@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createFixedClock } from "../../provider/clock";
-import type { DesiredState } from "../../provider/desired-state";
-import { computeDrift } from "../../provider/drift";
-import { planSeats } from "../../provider/planner";
+import { createFixedClock } from "../../provider/core/clock";
+import type { DesiredState } from "../../provider/desired/desired-state";
+import { computeDrift } from "../../provider/core/drift";
+import { planSeats } from "../../provider/core/plan/planner";
 import {
   DEFAULT_MARKDOWN_MAX_CHARS,
   renderDriftJson,

@@ -3,7 +3,7 @@
  * -detailed-exitcode: 0 no drift, 2 drift, 1 error (invalid file, portal error, or a file entry the portal
  * does not know: the comparison would be incomplete).
  */
-import { computeDrift } from "../../drift";
+import { computeDrift } from "../../core/drift";
 import { renderDriftJson, renderDriftMarkdown, renderDriftText } from "../../report";
 import type { CommandRunner } from "../context";
 import { loadDesiredAndObserved, parseReportOptions } from "./plan-command";

@@ -6,14 +6,14 @@
  */
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import type { DesiredState } from "../../desired-state";
-import { formatLocatedError, loadDesiredState } from "../../desired-state";
-import type { Clock } from "../../clock";
-import type { OrderEstimate, Subscription } from "../../model";
-import { planSeats } from "../../planner";
-import { resolvePlanningClock } from "../../portal/create-portal";
-import { quotePlannedChanges } from "../../quote";
-import type { Plan } from "../../plan";
+import type { DesiredState } from "../../desired/desired-state";
+import { formatLocatedError, loadDesiredState } from "../../desired/desired-state";
+import type { Clock } from "../../core/clock";
+import type { OrderEstimate, Subscription } from "../../core/model";
+import { planSeats } from "../../core/plan/planner";
+import { resolvePlanningClock } from "../../app/create-backend";
+import { quotePlannedChanges } from "../../app/quote";
+import type { Plan } from "../../core/plan/types";
 import { renderPlanJson, renderPlanMarkdown, renderPlanMarkdownChunks, renderPlanText } from "../../report";
 import { parseOptions, UsageError, type CliContext, type CommandRunner } from "../context";
 

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { systemClock, type Clock } from "../../clock";
-import type { Order, OutboxMessage } from "../../model";
+import { systemClock, type Clock } from "../../core/clock";
+import type { Order, OutboxMessage } from "../../core/model";
 import { UsageError, parseOptions, type CliContext, type CommandRunner } from "../context";
 
 const USAGE = [
@@ -41,7 +41,7 @@ function parsePort(value: string | true | undefined): number {
 }
 
 async function openPortal(context: CliContext) {
-  const { openEmbeddedPortal } = await import("../../portal/embedded/embedded-portal.js");
+  const { openEmbeddedPortal } = await import("../../simulator/embedded-portal.js");
   return openEmbeddedPortal({ statePath: getStatePath(context), ...getPinnedClock(context) });
 }
 
@@ -53,7 +53,7 @@ async function runServe(args: string[], context: CliContext): Promise<number> {
   const host = typeof options.host === "string" ? options.host : "127.0.0.1";
   const given = typeof options.token === "string" ? options.token : context.backend.token;
   const token = given ?? randomBytes(24).toString("base64url");
-  const { createPortalServer } = await import("../../portal/http/server.js");
+  const { createPortalServer } = await import("../../simulator/server/server.js");
   const portal = await openPortal(context);
   const server = createPortalServer({ portal, token, ...getPinnedClock(context) });
   try {
@@ -64,7 +64,7 @@ async function runServe(args: string[], context: CliContext): Promise<number> {
   } catch (error) {
     await portal.close();
     const code = (error as { code?: string }).code;
-    const { CspSeatsError } = await import("../../errors.js");
+    const { CspSeatsError } = await import("../../core/errors.js");
     throw new CspSeatsError("PORTAL_LISTEN", `cannot listen on ${host}:${port} (${code ?? String(error)})`, "Pick another --port (0 picks a free one) or stop what is using it.");
   }
   const address = server.address() as AddressInfo;
@@ -98,8 +98,8 @@ async function runServe(args: string[], context: CliContext): Promise<number> {
 async function runSeed(args: string[], context: CliContext): Promise<number> {
   const { options, positionals } = parseOptions(args, { valued: ["fixture"] });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const { getDemoFixturePath, loadPortalFixture } = await import("../../portal/embedded/fixture.js");
-  const { seedEmbeddedPortal } = await import("../../portal/embedded/embedded-portal.js");
+  const { getDemoFixturePath, loadPortalFixture } = await import("../../simulator/fixture.js");
+  const { seedEmbeddedPortal } = await import("../../simulator/embedded-portal.js");
   const file = typeof options.fixture === "string" ? options.fixture : getDemoFixturePath();
   const fixture = await loadPortalFixture(file);
   const statePath = getStatePath(context);

@@ -3,7 +3,7 @@
  * contacting any portal. Exit 0 when valid, 1 when not, with every error as `file:line:col: message (path)`.
  */
 import * as path from "node:path";
-import { formatLocatedError, loadDesiredState } from "../../desired-state";
+import { formatLocatedError, loadDesiredState } from "../../desired/desired-state";
 import { parseOptions, UsageError, type CommandRunner } from "../context";
 
 const USAGE = "usage: csp-seats validate FILE [--format text|json]";

@@ -5,7 +5,7 @@
  * an order's PO number and attributes. No I/O: the portal fetches, this module translates.
  */
 import { createHash } from "node:crypto";
-import { CspSeatsError } from "../../errors";
+import { CspSeatsError } from "../../core/errors";
 import type {
   Effective,
   Eligibility,
@@ -19,9 +19,9 @@ import type {
   RefundableBatch,
   Subscription,
   SubscriptionStatus,
-} from "../../model";
-import { divideRoundHalfUp, getMinorDigits, moneyFromMinor, negateMoney, subtractMoney, sumMoney, toDateString, toMinorUnits, zeroMoney } from "../../money";
-import { REDUCTION_WINDOW_MS, createBatch, takeFromBatches } from "../../pricing";
+} from "../../core/model";
+import { divideRoundHalfUp, getMinorDigits, moneyFromMinor, negateMoney, subtractMoney, sumMoney, toDateString, toMinorUnits, zeroMoney } from "../../core/money";
+import { REDUCTION_WINDOW_MS, createBatch, takeFromBatches } from "../../core/rules";
 import type { CbAmount, CbOrder, CbOrderDetail, CbOrderDetailType, CbOrderDetailed, CbOrderLineProduct, CbPeriod, CbSubscriptionDetailed } from "./simpleapi-types";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -307,7 +307,7 @@ export function parseProductLimits(product: { minimumQuantity?: string; maximumQ
   };
 }
 
-/** Assigned seats for a line, as provided by Microsoft Graph (see provider/portal/graph). */
+/** Assigned seats for a line, as provided by Microsoft Graph (see provider/backends/graph). */
 export interface LineUsage {
   readonly usage: number | null;
   readonly usageScope?: string;

@@ -9,10 +9,10 @@
  * existing stacks without replacing anything.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { DowngradePolicy, Guardrails } from "./desired-state";
-import type { SubscriptionPlan } from "./plan";
-import type { Money } from "./model";
-import { computeTotals } from "./planner";
+import type { DowngradePolicy, Guardrails } from "../desired/desired-state";
+import type { SubscriptionPlan } from "../core/plan/types";
+import type { Money } from "../core/model";
+import { computeTotals } from "../core/plan/planner";
 
 /** The Pulumi type token of the resource (`pulumi-nodejs:dynamic:SubscriptionSeats`). */
 export const SUBSCRIPTION_SEATS_TYPE = "SubscriptionSeats";

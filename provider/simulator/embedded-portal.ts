@@ -7,11 +7,11 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { systemClock, type Clock } from "../../clock";
-import { CspSeatsError } from "../../errors";
-import type { Order, OrderEstimate, OrderRequest, OutboxMessage, PlaceOrderRequest, Subscription } from "../../model";
-import type { FaultRule } from "../faults";
-import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../portal";
+import { systemClock, type Clock } from "../core/clock";
+import { CspSeatsError } from "../core/errors";
+import type { Order, OrderEstimate, OrderRequest, OutboxMessage, PlaceOrderRequest, Subscription } from "../core/model";
+import type { FaultRule } from "./faults";
+import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../backends/portal";
 import { validatePortalFixture, type PortalFixture } from "./fixture";
 import {
   advancePortalState,

@@ -6,8 +6,8 @@
 import * as fs from "node:fs/promises";
 import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";
-import { CspSeatsError } from "./errors";
-import seatsSchema from "../schema/seats.schema.json";
+import { CspSeatsError } from "../core/errors";
+import seatsSchema from "../../schema/seats.schema.json";
 
 export type DowngradePolicy = "at-renewal" | "refuse";
 

@@ -3,7 +3,7 @@
  * pure planner, rendered by the CLI (text, JSON, Markdown) and shown in `pulumi preview`. The JSON form of
  * these types is a public interface (docs/formats.md): add fields, never rename them.
  */
-import type { Effective, Money } from "./model";
+import type { Effective, Money } from "../model";
 
 export type LineAction = "up" | "down" | "none";
 

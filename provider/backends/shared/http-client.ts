@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Pool } from "undici";
-import { CspSeatsError, isCspSeatsError } from "../../errors";
+import { CspSeatsError, isCspSeatsError } from "../../core/errors";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 

@@ -4,8 +4,8 @@
  * (`CSP_SEATS_CLOUDBLUE_SUBSCRIPTION_KEY`, see `readCloudBlueEnv`). Both entry points call the same helper, so
  * a setting means the same thing everywhere and a missing one produces the same error.
  */
-import { CspSeatsError } from "../../errors";
-import type { CloudBlueConfig } from "../create-portal";
+import { CspSeatsError } from "../../core/errors";
+import type { CloudBlueConfig } from "../../app/create-backend";
 
 /** The configuration keys, as written in the Pulumi stack config under the `csp-seats:` namespace. */
 export const CLOUDBLUE_CONFIG_KEYS = [

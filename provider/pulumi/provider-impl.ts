@@ -9,17 +9,17 @@
  */
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
-import { createFixedClock, systemClock, type Clock } from "./clock";
-import type { DesiredSubscription } from "./desired-state";
-import { CspSeatsError, isCspSeatsError } from "./errors";
-import type { Money, Order, Subscription } from "./model";
-import { toMinorUnits } from "./money";
-import type { PlanFinding, SubscriptionPlan } from "./plan";
-import { planSubscription } from "./planner";
-import { readCloudBlueEnv, resolveCloudBlueConfig } from "./portal/cloudblue/config";
-import { quotePlannedChanges } from "./quote";
-import { createPortal, resolveBackendConfig, resolvePlanningClock, type BackendConfig, type BackendKind } from "./portal/create-portal";
-import type { Portal } from "./portal/portal";
+import { createFixedClock, systemClock, type Clock } from "../core/clock";
+import type { DesiredSubscription } from "../desired/desired-state";
+import { CspSeatsError, isCspSeatsError } from "../core/errors";
+import type { Money, Order, Subscription } from "../core/model";
+import { toMinorUnits } from "../core/money";
+import type { PlanFinding, SubscriptionPlan } from "../core/plan/types";
+import { planSubscription } from "../core/plan/planner";
+import { readCloudBlueEnv, resolveCloudBlueConfig } from "../backends/cloudblue/config";
+import { quotePlannedChanges } from "../app/quote";
+import { createPortal, resolveBackendConfig, resolvePlanningClock, type BackendConfig, type BackendKind } from "../app/create-backend";
+import type { Portal } from "../backends/portal";
 import type { LineResult, SubscriptionSeatsSettings } from "./resource";
 
 /** The stack config namespace the provider reads (`csp-seats:backend`, ...). */

@@ -8,10 +8,10 @@ import * as path from "node:path";
 import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from "yaml";
-import { CspSeatsError } from "../../errors";
-import type { PaymentMethod, SubscriptionStatus } from "../../model";
-import { daysBetween, parseMinorUnits } from "../../money";
-import type { FaultRule } from "../faults";
+import { CspSeatsError } from "../core/errors";
+import type { PaymentMethod, SubscriptionStatus } from "../core/model";
+import { daysBetween, parseMinorUnits } from "../core/money";
+import type { FaultRule } from "./faults";
 
 /** A customer (tenant) of the fixture. */
 export interface FixtureCustomer {
@@ -115,9 +115,9 @@ export function getPackageRoot(): string {
   }
 }
 
-/** Absolute path of the built-in demo fixture (provider/portal/embedded/demo-fixture.yaml). */
+/** Absolute path of the built-in demo fixture (provider/simulator/demo-fixture.yaml). */
 export function getDemoFixturePath(): string {
-  return path.join(getPackageRoot(), "provider", "portal", "embedded", "demo-fixture.yaml");
+  return path.join(getPackageRoot(), "provider", "simulator", "demo-fixture.yaml");
 }
 
 /** Absolute path of the fixture's JSON Schema. */

@@ -3,10 +3,10 @@
  * becomes a state, how stored subscriptions are shown as `Subscription`s, and how time passing rolls billing
  * periods and renews terms. Pure: no I/O, time comes in as an argument.
  */
-import type { Eligibility, LicenseLine, Money, Order, OutboxMessage, PaymentMethod, RefundableBatch, ScheduledChange, Subscription, SubscriptionStatus } from "../../model";
-import { createMoney } from "../../money";
-import { createBatch } from "../../pricing";
-import type { FaultRule } from "../faults";
+import type { Eligibility, LicenseLine, Money, Order, OutboxMessage, PaymentMethod, RefundableBatch, ScheduledChange, Subscription, SubscriptionStatus } from "../core/model";
+import { createMoney } from "../core/money";
+import { createBatch } from "../core/rules";
+import type { FaultRule } from "./faults";
 import type { BillingCycle, FixtureCustomer, PortalFixture, TermDuration } from "./fixture";
 
 /** Bumped when the stored shape changes incompatibly; an older file must be re-seeded. */

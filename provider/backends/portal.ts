@@ -3,7 +3,7 @@
  * HTTP client, and real portals (CloudBlue Commerce; Microsoft Partner Center later). Everything in csp-seats
  * reads and changes seats through it, so the planner, provider and CLI never know which backend they talk to.
  */
-import type { Order, OrderEstimate, OrderRequest, PlaceOrderRequest, Subscription } from "../model";
+import type { Order, OrderEstimate, OrderRequest, PlaceOrderRequest, Subscription } from "../core/model";
 
 export interface ListSubscriptionsOptions {
   /** Only these ids (the backend may still fetch in pages). */

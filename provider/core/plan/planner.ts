@@ -4,11 +4,11 @@
  * embedded portal runs, so a plan's charges and refunds equal the portal's quote to the cent.
  */
 import { createHash } from "node:crypto";
-import type { Clock } from "./clock";
-import type { DesiredSettings, DesiredState, DesiredSubscription, ResolvedSettings } from "./desired-state";
-import { resolveSettings } from "./desired-state";
-import { isCspSeatsError } from "./errors";
-import type { Effective, LicenseLine, Money, OrderEstimate, PaymentMethod, Subscription } from "./model";
+import type { Clock } from "../clock";
+import type { DesiredSettings, DesiredState, DesiredSubscription, ResolvedSettings } from "../../desired/desired-state";
+import { resolveSettings } from "../../desired/desired-state";
+import { isCspSeatsError } from "../errors";
+import type { Effective, LicenseLine, Money, OrderEstimate, PaymentMethod, Subscription } from "../model";
 import {
   absMoney,
   addMoney,
@@ -21,9 +21,9 @@ import {
   moneyFromMinor,
   zeroMoney,
   subtractMoney,
-} from "./money";
-import type { CurrencyTotals, Plan, PlanFinding, PlannedLine, PlannedOrderLine, SubscriptionPlan } from "./plan";
-import { checkLineChange, getRefundableQuantity, getRefundableUntil, priceOrderLine, splitDecrease, type RuleViolation } from "./pricing";
+} from "../money";
+import type { CurrencyTotals, Plan, PlanFinding, PlannedLine, PlannedOrderLine, SubscriptionPlan } from "./types";
+import { checkLineChange, getRefundableQuantity, getRefundableUntil, priceOrderLine, splitDecrease, type RuleViolation } from "../rules";
 
 /** The finding code a portal rule maps to (the plan speaks of findings, the portal of errors). */
 const RULE_CODES: Record<string, string> = {

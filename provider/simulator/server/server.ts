@@ -6,12 +6,12 @@
  */
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import * as http from "node:http";
-import type { Clock } from "../../clock";
-import { systemClock } from "../../clock";
-import { CspSeatsError, isCspSeatsError } from "../../errors";
-import type { OrderRequest, OutboxMessage, Subscription } from "../../model";
+import type { Clock } from "../../core/clock";
+import { systemClock } from "../../core/clock";
+import { CspSeatsError, isCspSeatsError } from "../../core/errors";
+import type { OrderRequest, OutboxMessage, Subscription } from "../../core/model";
 import type { FaultRule } from "../faults";
-import { PORTAL_ERROR_STATUS, type Portal } from "../portal";
+import { PORTAL_ERROR_STATUS, type Portal } from "../../backends/portal";
 import { describeSchemaErrors, loadPortalSchemas } from "./openapi";
 
 /** A page of subscriptions as the embedded portal returns it. */

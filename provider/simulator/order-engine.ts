@@ -7,12 +7,12 @@
  * up to "now" (advancePortalState), so no background timer is needed and every process sees the same progress.
  */
 import { createHash } from "node:crypto";
-import { CspSeatsError } from "../../errors";
-import type { LicenseLine, Order, OrderEstimate, OrderLine, OrderLineRequest, OrderRequest, OutboxMessage, PaymentMethod, PlaceOrderRequest, Subscription } from "../../model";
-import { absMoney, compareMoney, formatMinorUnits, negateMoney, subtractMoney, sumMoney, toMinorUnits, zeroMoney } from "../../money";
-import { checkLineChange, createBatch, priceOrderLine, takeFromBatches } from "../../pricing";
-import type { FaultRule } from "../faults";
-import { PORTAL_ERROR_STATUS, type PortalErrorCode } from "../portal";
+import { CspSeatsError } from "../core/errors";
+import type { LicenseLine, Order, OrderEstimate, OrderLine, OrderLineRequest, OrderRequest, OutboxMessage, PaymentMethod, PlaceOrderRequest, Subscription } from "../core/model";
+import { absMoney, compareMoney, formatMinorUnits, negateMoney, subtractMoney, sumMoney, toMinorUnits, zeroMoney } from "../core/money";
+import { checkLineChange, createBatch, priceOrderLine, takeFromBatches } from "../core/rules";
+import type { FaultRule } from "./faults";
+import { PORTAL_ERROR_STATUS, type PortalErrorCode } from "../backends/portal";
 import {
   addDays,
   applyCalendarEvent,

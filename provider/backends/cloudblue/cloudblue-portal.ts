@@ -12,15 +12,15 @@
  *   looks for an order of this subscription with that marker among the orders of the last 168 hours.
  * Mapping rules live in cloudblue-mapping.ts (pure); docs/backends.md explains them.
  */
-import type { Clock } from "../../clock";
-import { systemClock } from "../../clock";
-import { CspSeatsError, isCspSeatsError } from "../../errors";
-import type { Order, OrderEstimate, OrderLineRequest, OrderRequest, PlaceOrderRequest, Subscription } from "../../model";
-import { checkLineChange } from "../../pricing";
-import type { CloudBlueConfig } from "../create-portal";
+import type { Clock } from "../../core/clock";
+import { systemClock } from "../../core/clock";
+import { CspSeatsError, isCspSeatsError } from "../../core/errors";
+import type { Order, OrderEstimate, OrderLineRequest, OrderRequest, PlaceOrderRequest, Subscription } from "../../core/model";
+import { checkLineChange } from "../../core/rules";
+import type { CloudBlueConfig } from "../../app/create-backend";
 import { createGraphClient, type GraphClient } from "../graph/graph-client";
 import { buildSkuUsageLookup, type SkuUsage } from "../graph/sku-usage";
-import { HttpClient, isOutcomeUnknown, type HttpResponse, type HttpRetryInfo } from "../http/http-client";
+import { HttpClient, isOutcomeUnknown, type HttpResponse, type HttpRetryInfo } from "../shared/http-client";
 import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../portal";
 import {
   DEFAULT_PRODUCT_LIMITS,

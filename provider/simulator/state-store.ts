@@ -17,7 +17,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CspSeatsError } from "../../errors";
+import { CspSeatsError } from "../core/errors";
 
 /** A lock older than this is considered abandoned (transactions take milliseconds). */
 export const STALE_LOCK_MS = 30_000;

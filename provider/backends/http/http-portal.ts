@@ -4,10 +4,10 @@
  * only with its Idempotency-Key, and after a lost reply the client first asks whether the order exists (by that
  * key) before posting again, so a flaky network never places a second order.
  */
-import { CspSeatsError } from "../../errors";
-import type { Order, OrderEstimate, OrderRequest, PlaceOrderRequest, Subscription } from "../../model";
+import { CspSeatsError } from "../../core/errors";
+import type { Order, OrderEstimate, OrderRequest, PlaceOrderRequest, Subscription } from "../../core/model";
 import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../portal";
-import { HttpClient, isOutcomeUnknown, isTransientHttpError, type HttpClientOptions, type HttpResponse } from "./http-client";
+import { HttpClient, isOutcomeUnknown, isTransientHttpError, type HttpClientOptions, type HttpResponse } from "../shared/http-client";
 
 export interface HttpPortalOptions extends Partial<Omit<HttpClientOptions, "baseUrl">> {
   /** Base URL of the API, e.g. `http://127.0.0.1:8080`. */

@@ -3,11 +3,11 @@
  * charges and refunds must be what the portal will charge, not what csp-seats' own rules would. Portals that
  * run csp-seats' rules (embedded, http) are not asked: the planner already prices exactly as they do.
  */
-import type { DesiredSettings, DesiredSubscription } from "./desired-state";
-import { CspSeatsError, isCspSeatsError } from "./errors";
-import type { OrderEstimate, Subscription } from "./model";
-import { listQuotableLines, planSubscription } from "./planner";
-import type { Portal } from "./portal/portal";
+import type { DesiredSettings, DesiredSubscription } from "../desired/desired-state";
+import { CspSeatsError, isCspSeatsError } from "../core/errors";
+import type { OrderEstimate, Subscription } from "../core/model";
+import { listQuotableLines, planSubscription } from "../core/plan/planner";
+import type { Portal } from "../backends/portal";
 
 /**
  * The portal's quote for the changes `desired` plans now on `observed` (pass it to `planSubscription`), or

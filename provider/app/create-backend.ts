@@ -4,10 +4,10 @@
  * backends the same way.
  */
 import * as path from "node:path";
-import { systemClock, type Clock } from "../clock";
-import { CspSeatsError } from "../errors";
-import { readCloudBlueEnv, resolveCloudBlueConfig } from "./cloudblue/config";
-import type { Portal } from "./portal";
+import { systemClock, type Clock } from "../core/clock";
+import { CspSeatsError } from "../core/errors";
+import { readCloudBlueEnv, resolveCloudBlueConfig } from "../backends/cloudblue/config";
+import type { Portal } from "../backends/portal";
 
 export type BackendKind = "embedded" | "http" | "cloudblue";
 
@@ -81,7 +81,7 @@ function readCloudBlueFromEnv(env: NodeJS.ProcessEnv): { cloudblue?: CloudBlueCo
 export async function createPortal(config: BackendConfig, options: { clock?: Clock } = {}): Promise<Portal> {
   switch (config.backend) {
     case "embedded": {
-      const { openEmbeddedPortal } = await import("./embedded/embedded-portal.js");
+      const { openEmbeddedPortal } = await import("../simulator/embedded-portal.js");
       // The wall clock is not handed down: the embedded portal keeps its own time (its fixture's `now` plus the time
       // since seeding), or the wall clock would jump a demo portal months ahead and run its renewals.
       return openEmbeddedPortal({ statePath: config.statePath!, ...(options.clock && options.clock !== systemClock ? { clock: options.clock } : {}) });
@@ -90,14 +90,14 @@ export async function createPortal(config: BackendConfig, options: { clock?: Clo
       if (!config.endpoint) {
         throw new CspSeatsError("CONFIG_ENDPOINT", "the http backend needs an endpoint", "Set csp-seats:endpoint (or --endpoint, CSP_SEATS_ENDPOINT).");
       }
-      const { createHttpPortal } = await import("./http/http-portal.js");
+      const { createHttpPortal } = await import("../backends/http/http-portal.js");
       return createHttpPortal({ endpoint: config.endpoint, ...(config.token ? { token: config.token } : {}) });
     }
     case "cloudblue": {
       if (!config.cloudblue) {
         throw new CspSeatsError("CONFIG_CLOUDBLUE", "the cloudblue backend needs its settings", "Set csp-seats:endpoint, marketplace, subscriptionKey, username and password (see README, Backends).");
       }
-      const { createCloudBluePortal } = await import("./cloudblue/cloudblue-portal.js");
+      const { createCloudBluePortal } = await import("../backends/cloudblue/cloudblue-portal.js");
       return createCloudBluePortal(config.cloudblue, { ...(options.clock ? { clock: options.clock } : {}) });
     }
   }

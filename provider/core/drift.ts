@@ -7,12 +7,12 @@
  * reported alongside, because they are where the money is.
  */
 import type { Clock } from "./clock";
-import type { DesiredState } from "./desired-state";
+import type { DesiredState } from "../desired/desired-state";
 import type { BillingPeriod, Money, ScheduledChange, Subscription } from "./model";
 import { addMoney, moneyFromMinor, toMinorUnits, zeroMoney } from "./money";
-import type { PlanFinding } from "./plan";
-import { checkAgainstPortal } from "./planner";
-import { getRefundableQuantity, getRefundableUntil } from "./pricing";
+import type { PlanFinding } from "./plan/types";
+import { checkAgainstPortal } from "./plan/planner";
+import { getRefundableQuantity, getRefundableUntil } from "./rules";
 
 export interface DriftLine {
   readonly sku: string;

@@ -4,10 +4,10 @@
  * (`POST /{tenant}/oauth2/v2.0/token`, scope `https://graph.microsoft.com/.default`; the app needs
  * `LicenseAssignment.Read.All` or `Organization.Read.All`). Uses the shared HttpClient for retries and redaction.
  */
-import type { Clock } from "../../clock";
-import { systemClock } from "../../clock";
-import { CspSeatsError } from "../../errors";
-import { HttpClient, type HttpResponse, type HttpRetryInfo } from "../http/http-client";
+import type { Clock } from "../../core/clock";
+import { systemClock } from "../../core/clock";
+import { CspSeatsError } from "../../core/errors";
+import { HttpClient, type HttpResponse, type HttpRetryInfo } from "../shared/http-client";
 
 /** The subscribedSku properties csp-seats reads (schema/graph-subscribedsku.schema.json has them all). */
 export interface SubscribedSku {
