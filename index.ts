@@ -7,22 +7,9 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { formatLocatedError, loadDesiredState, type DesiredSettings, type DesiredSubscription } from "./provider/desired/desired-state";
-import { SubscriptionSeats, summarizePlans, type SubscriptionSeatsSettings } from "./provider/pulumi/resource";
-
-/** The subscription's settings over the file's defaults (guardrails merge key by key); only what is set. */
-function mergeSettings(subscription: DesiredSubscription, defaults: DesiredSettings): SubscriptionSeatsSettings {
-  const guardrails = { ...defaults.guardrails, ...subscription.guardrails };
-  const paymentMethod = subscription.paymentMethod ?? defaults.paymentMethod;
-  const notifyEmail = subscription.notifyEmail ?? defaults.notifyEmail;
-  const downgradePolicy = subscription.downgradePolicy ?? defaults.downgradePolicy;
-  return {
-    ...(paymentMethod !== undefined ? { paymentMethod } : {}),
-    ...(notifyEmail !== undefined ? { notifyEmail } : {}),
-    ...(downgradePolicy !== undefined ? { downgradePolicy } : {}),
-    ...(Object.keys(guardrails).length > 0 ? { guardrails } : {}),
-  };
-}
+import { mergeSettings } from "./provider/core/settings";
+import { formatLocatedError, loadDesiredState } from "./provider/desired/desired-state";
+import { SubscriptionSeats, summarizePlans } from "./provider/pulumi/resource";
 
 /**
  * A RunError without a stack: Pulumi prints only the message of a RunError anyway, but its Node.js runtime also

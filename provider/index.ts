@@ -5,14 +5,20 @@
  */
 export { SubscriptionSeats, SUBSCRIPTION_SEATS_TYPE, subscriptionSeatsProvider, summarizePlans } from "./pulumi/resource";
 export type { SubscriptionSeatsArgs, SubscriptionSeatsSettings, LineResult, PlanSummary } from "./pulumi/resource";
-export { loadDesiredState, parseDesiredState, parseDesiredStateOrThrow, formatLocatedError, resolveSettings } from "./desired/desired-state";
-export type { DesiredState, DesiredSubscription, DesiredSettings, Guardrails, DowngradePolicy, LocatedError, ParseResult } from "./desired/desired-state";
-export { planSeats, planSubscription, computeTotals } from "./core/plan/planner";
+export { loadDesiredState, parseDesiredState, parseDesiredStateOrThrow, formatLocatedError } from "./desired/desired-state";
+export type { LocatedError, ParseResult } from "./desired/desired-state";
+export type { DesiredState, DesiredSubscription, DesiredSettings, Guardrails, DowngradePolicy } from "./core/desired-types";
+export { mergeSettings, resolveSettings } from "./core/settings";
+export { planSeats, planSubscription } from "./core/plan/planner";
+export { computeTotals } from "./core/plan/totals";
+export { describeChange, describePlanChanges, formatFinding, formatMoney } from "./core/describe";
 export type * from "./core/plan/types";
 export type * from "./core/model";
 export { createPortal, resolveBackendConfig } from "./app/create-backend";
 export type { BackendConfig, BackendKind } from "./app/create-backend";
 export type { Portal } from "./backends/portal";
-export { CspSeatsError, isCspSeatsError } from "./core/errors";
+export { CspSeatsError, isCspSeatsError, withContext } from "./core/errors";
+export { ERROR_CODES, FINDING_CODES } from "./core/error-codes";
+export type { ErrorCode, FindingCode } from "./core/error-codes";
 export { systemClock, createFixedClock } from "./core/clock";
 export type { Clock } from "./core/clock";

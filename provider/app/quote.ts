@@ -4,7 +4,7 @@
  * run csp-seats' rules (embedded, http) are not asked: the planner already prices exactly as they do.
  */
 import type { DesiredSettings, DesiredSubscription } from "../desired/desired-state";
-import { CspSeatsError, isCspSeatsError } from "../core/errors";
+import { isCspSeatsError, withContext } from "../core/errors";
 import type { OrderEstimate, Subscription } from "../core/model";
 import { listQuotableLines, planSubscription } from "../core/plan/planner";
 import type { Portal } from "../backends/portal";
@@ -21,10 +21,6 @@ export async function quotePlannedChanges(portal: Portal, desired: DesiredSubscr
     return await portal.estimateOrder({ subscriptionId: observed.id, expectedRevision: observed.revision, lines });
   } catch (error) {
     if (!isCspSeatsError(error)) throw error;
-    throw new CspSeatsError(error.code, `cannot get the ${portal.kind} portal's quote for subscription ${observed.id}: ${error.summary}`, error.fix, {
-      ...(error.status !== undefined ? { status: error.status } : {}),
-      ...(error.correlationId !== undefined ? { correlationId: error.correlationId } : {}),
-      ...(error.details !== undefined ? { details: error.details } : {}),
-    });
+    throw withContext(`cannot get the ${portal.kind} portal's quote for subscription ${observed.id}`, error);
   }
 }

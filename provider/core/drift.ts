@@ -7,11 +7,11 @@
  * reported alongside, because they are where the money is.
  */
 import type { Clock } from "./clock";
-import type { DesiredState } from "../desired/desired-state";
+import type { DesiredState } from "./desired-types";
 import type { BillingPeriod, Money, ScheduledChange, Subscription } from "./model";
 import { addMoney, moneyFromMinor, toMinorUnits, zeroMoney } from "./money";
 import type { PlanFinding } from "./plan/types";
-import { checkAgainstPortal } from "./plan/planner";
+import { checkAgainstPortal } from "./plan/portal-checks";
 import { getRefundableQuantity, getRefundableUntil } from "./rules";
 
 export interface DriftLine {
@@ -73,6 +73,25 @@ export interface DriftReport {
   readonly hasErrors: boolean;
 }
 
+/** What `isLineDrifted` looks at for one SKU. */
+export interface LineDriftInput {
+  /** Seats the file asks for. */
+  readonly desired: number;
+  /** Seats purchased now (the portal's limit). */
+  readonly limit: number;
+  /** Quantities the portal has scheduled for renewal for this SKU (one or none, usually). */
+  readonly scheduled?: number | readonly number[];
+}
+
+/**
+ * The one drift rule: a line drifts when its purchased count differs from the file's and no change the portal
+ * has scheduled brings it there. Used by `computeDrift` and by the Pulumi provider's diff after a refresh.
+ */
+export function isLineDrifted({ desired, limit, scheduled }: LineDriftInput): boolean {
+  const quantities = scheduled === undefined ? [] : typeof scheduled === "number" ? [scheduled] : scheduled;
+  return limit !== desired && !quantities.includes(desired);
+}
+
 /** Compares the desired state with the observed subscriptions at `clock.now()`. */
 export function computeDrift(desired: DesiredState, observed: readonly Subscription[], clock: Clock): DriftReport {
   const now = clock.now();
@@ -102,7 +121,7 @@ export function computeDrift(desired: DesiredState, observed: readonly Subscript
         assigned: line.usage,
         ...(line.usageScope !== undefined ? { usageScope: line.usageScope } : {}),
         difference: line.limit - count,
-        drifted: line.limit !== count && !converging,
+        drifted: isLineDrifted({ desired: count, limit: line.limit, scheduled: scheduledChanges.map((c) => c.quantity) }),
         idleSeats,
         idleCost,
         refundableQuantity: getRefundableQuantity(line, now),

@@ -3,16 +3,20 @@
  * Keeping one copy is what makes a plan agree with the portal's own quote to the cent; real backends are
  * still asked for their quote, and tests compare the two.
  */
+import type { ErrorCode } from "./error-codes";
 import type { Effective, LicenseLine, OrderLine, RefundableBatch, Subscription } from "./model";
 import { prorate, toDateString, zeroMoney } from "./money";
 
 /** Microsoft New Commerce: seats may be reduced within 168 hours of being added. */
 export const REDUCTION_WINDOW_MS = 168 * 3_600_000;
 
+/** The codes `checkLineChange` reports (portal error codes; the planner maps each to a finding code). */
+export type RuleCode = Extract<ErrorCode, "PORTAL_BAD_REQUEST" | "PORTAL_BELOW_USAGE" | "PORTAL_DECREASE_OUTSIDE_WINDOW" | "PORTAL_QUANTITY_OUT_OF_RANGE" | "PORTAL_RENEWAL_NEEDS_AUTO_RENEW">;
+
 /** A rule broken by a proposed line change, in the words the user sees. */
 export interface RuleViolation {
   /** Stable code (a PortalErrorCode). */
-  readonly code: string;
+  readonly code: RuleCode;
   readonly summary: string;
   readonly fix: string;
 }

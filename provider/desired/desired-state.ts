@@ -7,65 +7,11 @@ import * as fs from "node:fs/promises";
 import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";
 import { CspSeatsError } from "../core/errors";
+import type { DesiredSettings, DesiredState, DowngradePolicy, Guardrails } from "../core/desired-types";
 import seatsSchema from "../../schema/seats.schema.json";
 
-export type DowngradePolicy = "at-renewal" | "refuse";
-
-/** Limits one run may not exceed; a plan that would is refused for that subscription. */
-export interface Guardrails {
-  /** Allow a limit below the assigned seats (users lose their licenses). */
-  readonly allowBelowUsage?: boolean;
-  /** Most seats one line may grow by in one run. */
-  readonly maxIncrease?: number;
-  /** Most seats one line may shrink by in one run. */
-  readonly maxDecrease?: number;
-  /** Most one run may charge per subscription, decimal string in the subscription's currency. */
-  readonly maxCharge?: string;
-}
-
-/** Settings shared by `defaults` and each subscription (the subscription's own win). */
-export interface DesiredSettings {
-  /** Payment method id or label. */
-  readonly paymentMethod?: string;
-  readonly notifyEmail?: string;
-  readonly downgradePolicy?: DowngradePolicy;
-  readonly guardrails?: Guardrails;
-}
-
-/** Where something was written in the desired-state file. */
-export interface SourceLocation {
-  readonly file: string;
-  readonly line: number;
-  readonly col: number;
-}
-
-export interface DesiredSubscription extends DesiredSettings {
-  readonly id: string;
-  /** The portal's name for it; a mismatch means a wrong id. */
-  readonly name?: string;
-  /** Seats per SKU, in file order. SKUs not listed are left alone. */
-  readonly licenses: Readonly<Record<string, number>>;
-  /** Where the subscription is declared (for messages); absent when built in code. */
-  readonly source?: SourceLocation;
-}
-
-export interface DesiredState {
-  readonly defaults: DesiredSettings;
-  readonly subscriptions: readonly DesiredSubscription[];
-  /** The file it was read from, when it was read from one. */
-  readonly fileName?: string;
-}
-
-/** Settings with defaults applied: what the planner actually uses for one subscription. */
-export interface ResolvedSettings {
-  readonly paymentMethod?: string;
-  readonly notifyEmail?: string;
-  readonly downgradePolicy: DowngradePolicy;
-  readonly allowBelowUsage: boolean;
-  readonly maxIncrease?: number;
-  readonly maxDecrease?: number;
-  readonly maxCharge?: string;
-}
+export type { DesiredSettings, DesiredState, DesiredSubscription, DowngradePolicy, Guardrails, ResolvedSettings, SourceLocation } from "../core/desired-types";
+export { resolveSettings } from "../core/settings";
 
 /** One problem in the desired-state file, located. */
 export interface LocatedError {
@@ -96,22 +42,6 @@ function getValidator(): ValidateFunction {
 /** Formats a located error the way compilers do: `file:line:col: message (path)`. */
 export function formatLocatedError(error: LocatedError): string {
   return `${error.file}:${error.line}:${error.col}: ${error.message} (${error.path})`;
-}
-
-/** Settings for `subscription` with `defaults` filled in (guardrails merge key by key). */
-export function resolveSettings(subscription: DesiredSettings, defaults: DesiredSettings): ResolvedSettings {
-  const guardrails: Guardrails = { ...defaults.guardrails, ...subscription.guardrails };
-  const paymentMethod = subscription.paymentMethod ?? defaults.paymentMethod;
-  const notifyEmail = subscription.notifyEmail ?? defaults.notifyEmail;
-  return {
-    ...(paymentMethod !== undefined ? { paymentMethod } : {}),
-    ...(notifyEmail !== undefined ? { notifyEmail } : {}),
-    downgradePolicy: subscription.downgradePolicy ?? defaults.downgradePolicy ?? "at-renewal",
-    allowBelowUsage: guardrails.allowBelowUsage ?? false,
-    ...(guardrails.maxIncrease !== undefined ? { maxIncrease: guardrails.maxIncrease } : {}),
-    ...(guardrails.maxDecrease !== undefined ? { maxDecrease: guardrails.maxDecrease } : {}),
-    ...(guardrails.maxCharge !== undefined ? { maxCharge: guardrails.maxCharge } : {}),
-  };
 }
 
 function decodePointer(pointer: string): string[] {

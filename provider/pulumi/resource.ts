@@ -9,10 +9,12 @@
  * existing stacks without replacing anything.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { DowngradePolicy, Guardrails } from "../desired/desired-state";
+import type { DowngradePolicy, Guardrails } from "../core/desired-types";
 import type { SubscriptionPlan } from "../core/plan/types";
 import type { Money } from "../core/model";
-import { computeTotals } from "../core/plan/planner";
+import { describePlanChanges, formatFinding, formatMoney } from "../core/describe";
+import { hasOrderLines, hasViolation } from "../core/plan/plan-status";
+import { computeTotals } from "../core/plan/totals";
 
 /** The Pulumi type token of the resource (`pulumi-nodejs:dynamic:SubscriptionSeats`). */
 export const SUBSCRIPTION_SEATS_TYPE = "SubscriptionSeats";
@@ -131,14 +133,6 @@ export interface PlanSummary {
   }>;
 }
 
-function formatAmount(money: Money): string {
-  return `${money.amount} ${money.currency}`;
-}
-
-function isZeroAmount(money: Money): boolean {
-  return /^-?0+(\.0+)?$/.test(money.amount);
-}
-
 /**
  * Summarizes the plans of the declared resources for a stack output, so `pulumi preview` prints every change
  * with its charge or refund and the totals per currency. Pure; `plans` may hold undefined for resources whose
@@ -147,28 +141,22 @@ function isZeroAmount(money: Money): boolean {
 export function summarizePlans(plans: ReadonlyArray<SubscriptionPlan | undefined>): PlanSummary {
   const known = plans.filter((plan): plan is SubscriptionPlan => plan !== undefined && plan !== null);
   return {
-    hasChanges: known.some((plan) => plan.orderLines.length > 0),
-    hasViolations: known.some((plan) => plan.findings.some((finding) => finding.severity === "violation")),
+    hasChanges: known.some(hasOrderLines),
+    hasViolations: known.some(hasViolation),
     totals: computeTotals(known).map((total) => ({
       currency: total.currency,
-      charge: formatAmount(total.charge),
-      refund: formatAmount(total.refund),
-      net: formatAmount(total.net),
+      charge: formatMoney(total.charge),
+      refund: formatMoney(total.refund),
+      net: formatMoney(total.net),
     })),
     subscriptions: known.map((plan) => ({
       subscriptionId: plan.subscriptionId,
       name: plan.name,
-      changes: plan.lines
-        .filter((line) => line.action !== "none" && !line.alreadyScheduled)
-        .map((line) => {
-          const when = line.effective === "now" ? "now" : `at renewal ${line.effectiveDate}`;
-          const money = !isZeroAmount(line.charge) ? `: charge ${formatAmount(line.charge)}` : !isZeroAmount(line.refund) ? `: refund ${formatAmount(line.refund)}` : "";
-          return `${line.sku} ${line.currentLimit} -> ${line.desired} ${when}${money}`;
-        }),
-      charge: formatAmount(plan.charge),
-      refund: formatAmount(plan.refund),
-      net: formatAmount(plan.net),
-      findings: plan.findings.map((finding) => `${finding.severity} ${finding.code}: ${finding.message}`),
+      changes: describePlanChanges(plan),
+      charge: formatMoney(plan.charge),
+      refund: formatMoney(plan.refund),
+      net: formatMoney(plan.net),
+      findings: plan.findings.map((finding) => formatFinding(finding, { withSeverity: true, withFix: false })),
     })),
   };
 }

@@ -1,16 +1,7 @@
-/** Small formatting helpers shared by the text and Markdown renderers. */
-import type { Money } from "../core/model";
+/** Small layout helpers shared by the text and Markdown renderers; money and changes are worded by core/describe. */
 import type { PlanFinding } from "../core/plan/types";
 
-/** `12.34 EUR`. */
-export function formatMoney(money: Money): string {
-  return `${money.amount} ${money.currency}`;
-}
-
-/** `+2`, `-3`, `0`. */
-export function formatDelta(delta: number): string {
-  return delta > 0 ? `+${delta}` : String(delta);
-}
+export { formatDelta, formatMoney } from "../core/describe";
 
 /** Aligns rows of cells into columns separated by two spaces; trailing spaces are trimmed. */
 export function alignColumns(rows: readonly (readonly string[])[], rightAligned: readonly number[] = []): string[] {

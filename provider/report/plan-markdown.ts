@@ -3,7 +3,9 @@
  * (GitHub refuses comments over 65,536 characters), each chunk a complete, readable comment.
  */
 import type { Plan, PlannedLine, SubscriptionPlan } from "../core/plan/types";
-import { escapeMarkdown, formatDelta, formatMoney, plural, sortFindings } from "./format";
+import { describeRenewal, formatDelta, formatMoney } from "../core/describe";
+import { hasOrderLines, isUnchanged } from "../core/plan/plan-status";
+import { escapeMarkdown, plural, sortFindings } from "./format";
 
 /** GitHub's comment limit is 65,536; stay under it with room for a bot's own wrapper. */
 export const DEFAULT_MARKDOWN_MAX_CHARS = 65_000;
@@ -12,7 +14,7 @@ function renderLineRow(line: PlannedLine): string {
   const change = line.action === "none" ? "no change" : `${line.currentLimit} → ${line.desired} (${formatDelta(line.delta)})`;
   const money = line.action === "up" ? `charge ${formatMoney(line.charge)}` : line.action === "down" && line.effective === "now" ? `refund ${formatMoney(line.refund)}` : "";
   const when =
-    line.action === "none" ? "" : line.effective === "now" ? line.effectiveDate : `at renewal ${line.effectiveDate}${line.alreadyScheduled ? " (already scheduled)" : ""}`;
+    line.action === "none" ? "" : line.effective === "now" ? line.effectiveDate : describeRenewal(line);
   const assigned = line.usage === null ? "?" : `${line.usage}${line.usageScope ? " (tenant-wide)" : ""}`;
   return `| \`${escapeMarkdown(line.sku)}\` | ${assigned} | ${line.currentLimit} | ${change} | ${money} | ${when} |`;
 }
@@ -22,7 +24,7 @@ function renderSubscriptionSection(subscription: SubscriptionPlan): string {
   if (subscription.blocked) out.push("> **Blocked**: a violation below stops this subscription; nothing will be ordered.", "");
   out.push("| SKU | Assigned | Purchased | Change | Charge / refund | Effective |", "| --- | ---: | ---: | --- | ---: | --- |");
   out.push(...subscription.lines.map(renderLineRow), "");
-  if (!subscription.blocked && subscription.orderLines.length > 0) {
+  if (!subscription.blocked && hasOrderLines(subscription)) {
     out.push(
       `Subtotal: charge **${formatMoney(subscription.charge)}**, refund **${formatMoney(subscription.refund)}**, net **${formatMoney(subscription.net)}**` +
         ` · payment: ${escapeMarkdown(subscription.paymentMethodLabel ?? "portal default")}`,
@@ -36,14 +38,15 @@ function renderSubscriptionSection(subscription: SubscriptionPlan): string {
   return out.join("\n");
 }
 
-function isChanged(subscription: SubscriptionPlan): boolean {
-  return subscription.lines.some((l) => l.action !== "none") || subscription.findings.length > 0;
+/** A subscription gets its own section when it changes or has anything to say (a warning alone is enough). */
+function hasSection(subscription: SubscriptionPlan): boolean {
+  return !isUnchanged(subscription) || subscription.findings.length > 0;
 }
 
 function renderSummary(plan: Plan): string {
-  const toOrder = plan.subscriptions.filter((s) => s.orderLines.length > 0).length;
+  const toOrder = plan.subscriptions.filter(hasOrderLines).length;
   const blocked = plan.subscriptions.filter((s) => s.blocked).length;
-  const unchanged = plan.subscriptions.filter((s) => !isChanged(s));
+  const unchanged = plan.subscriptions.filter(isUnchanged);
   const out = [
     `**${plural(toOrder, "order")}** to place, ${blocked} blocked, ${unchanged.length} unchanged (planned at ${plan.plannedAt}).`,
     "",
@@ -70,7 +73,7 @@ const TITLE = "### csp-seats plan";
 
 /** Renders `plan` as one Markdown document. */
 export function renderPlanMarkdown(plan: Plan): string {
-  const sections = [renderSummary(plan), ...plan.subscriptions.filter(isChanged).map(renderSubscriptionSection)];
+  const sections = [renderSummary(plan), ...plan.subscriptions.filter(hasSection).map(renderSubscriptionSection)];
   return `${TITLE}\n\n${sections.join("\n")}`;
 }
 
@@ -103,7 +106,7 @@ export function renderPlanMarkdownChunks(plan: Plan, options: { maxChars?: numbe
   if (whole.length <= maxChars) return [whole];
 
   const budget = maxChars - headerBudget;
-  const sections = [renderSummary(plan), ...plan.subscriptions.filter(isChanged).map(renderSubscriptionSection)].flatMap((s) => splitOversized(s, budget));
+  const sections = [renderSummary(plan), ...plan.subscriptions.filter(hasSection).map(renderSubscriptionSection)].flatMap((s) => splitOversized(s, budget));
   const bodies: string[] = [];
   let current = "";
   for (const section of sections) {

@@ -1,16 +1,14 @@
 /** The plan as a person reviews it in a terminal: every changed line with its charge or refund and when it applies. */
 import type { Plan, PlannedLine, SubscriptionPlan } from "../core/plan/types";
-import { alignColumns, formatDelta, formatMoney, plural, sortFindings } from "./format";
+import { describeRenewal, formatDelta, formatMoney } from "../core/describe";
+import { hasOrderLines, isUnchanged } from "../core/plan/plan-status";
+import { alignColumns, plural, sortFindings } from "./format";
 
 function describeLine(line: PlannedLine): string[] {
   if (line.action === "none") return [line.sku, `${line.currentLimit}`, "", "", "(no change)", ""];
   const money = line.action === "up" ? `charge ${formatMoney(line.charge)}` : line.effective === "now" ? `refund ${formatMoney(line.refund)}` : "no refund";
-  const when = line.effective === "now" ? `effective ${line.effectiveDate}` : `at renewal ${line.effectiveDate}${line.alreadyScheduled ? " (already scheduled)" : ""}`;
+  const when = line.effective === "now" ? `effective ${line.effectiveDate}` : describeRenewal(line);
   return [line.sku, `${line.currentLimit} -> ${line.desired}`, `(${formatDelta(line.delta)})`, money, when, line.usage === null ? "" : `assigned ${line.usage}${line.usageScope ? "*" : ""}`];
-}
-
-function isChanged(subscription: SubscriptionPlan): boolean {
-  return subscription.lines.some((l) => l.action !== "none") || subscription.findings.some((f) => f.severity === "violation");
 }
 
 function renderSubscription(subscription: SubscriptionPlan): string[] {
@@ -19,7 +17,7 @@ function renderSubscription(subscription: SubscriptionPlan): string[] {
   if (subscription.lines.some((l) => l.usageScope)) out.push("  * assigned seats counted across subscriptions (tenant-wide)");
   if (subscription.blocked) {
     out.push("  BLOCKED by a violation: nothing will be ordered for this subscription");
-  } else if (subscription.orderLines.length > 0) {
+  } else if (hasOrderLines(subscription)) {
     out.push(`  subtotal: charge ${formatMoney(subscription.charge)}, refund ${formatMoney(subscription.refund)}, net ${formatMoney(subscription.net)}`);
     const payment = subscription.paymentMethodLabel ? `${subscription.paymentMethodLabel} (${subscription.paymentMethodId})` : "the portal's default";
     out.push(`  payment method: ${payment}${subscription.notifyEmail ? `; confirmation to ${subscription.notifyEmail}` : ""}`);
@@ -30,8 +28,8 @@ function renderSubscription(subscription: SubscriptionPlan): string[] {
 /** Renders `plan` as plain text (no colours): changed subscriptions, totals per currency, findings, a summary line. */
 export function renderPlanText(plan: Plan): string {
   const out: string[] = [`csp-seats plan at ${plan.plannedAt}`, ""];
-  const changed = plan.subscriptions.filter(isChanged);
-  const unchanged = plan.subscriptions.filter((s) => !isChanged(s));
+  const changed = plan.subscriptions.filter((s) => !isUnchanged(s));
+  const unchanged = plan.subscriptions.filter(isUnchanged);
   for (const subscription of changed) out.push(...renderSubscription(subscription), "");
   if (unchanged.length > 0) {
     out.push(`No changes: ${unchanged.map((s) => `${s.subscriptionId} (${s.name})`).join(", ")}`, "");
@@ -54,7 +52,7 @@ export function renderPlanText(plan: Plan): string {
     }
     out.push("");
   }
-  const toOrder = plan.subscriptions.filter((s) => s.orderLines.length > 0).length;
+  const toOrder = plan.subscriptions.filter(hasOrderLines).length;
   const blocked = plan.subscriptions.filter((s) => s.blocked).length;
   const violations = plan.findings.filter((f) => f.severity === "violation").length;
   out.push(

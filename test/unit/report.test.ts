@@ -83,6 +83,23 @@ describe("renderPlanMarkdown", () => {
   });
 });
 
+describe("text and Markdown agree on what is unchanged", () => {
+  // Idle seats (a warning) on a subscription whose count does not change.
+  const idle = [buildSubscription({ id: "SUB-IDLE", name: "Idle", lines: [buildLine({ usage: 4 })] })];
+  const plan = planSeats({ defaults: {}, subscriptions: [{ id: "SUB-IDLE", licenses: { "M365-BP": 10 } }] }, idle, clock);
+
+  it("counts a subscription with only warnings as unchanged in both", () => {
+    expect(plan.findings.map((f) => f.code)).toEqual(["IDLE_SEATS"]);
+    expect(renderPlanText(plan)).toMatch(/Plan: 0 orders to place, 0 blocked, 1 unchanged\.\n$/);
+    expect(renderPlanMarkdown(plan)).toContain("**0 orders** to place, 0 blocked, 1 unchanged");
+  });
+
+  it("still shows its warnings in both", () => {
+    expect(renderPlanText(plan)).toMatch(/warning\s+IDLE_SEATS\s+SUB-IDLE/);
+    expect(renderPlanMarkdown(plan)).toMatch(/#### `SUB-IDLE` Idle[\s\S]*`IDLE_SEATS`/);
+  });
+});
+
 describe("renderPlanMarkdownChunks", () => {
   const many = Array.from({ length: 300 }, (_, i) =>
     buildSubscription({

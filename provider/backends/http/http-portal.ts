@@ -4,7 +4,7 @@
  * only with its Idempotency-Key, and after a lost reply the client first asks whether the order exists (by that
  * key) before posting again, so a flaky network never places a second order.
  */
-import { CspSeatsError } from "../../core/errors";
+import { CspSeatsError, type ErrorCode } from "../../core/errors";
 import type { Order, OrderEstimate, OrderRequest, PlaceOrderRequest, Subscription } from "../../core/model";
 import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../portal";
 import { HttpClient, isOutcomeUnknown, isTransientHttpError, type HttpClientOptions, type HttpResponse } from "../shared/http-client";
@@ -33,7 +33,8 @@ interface ApiErrorBody {
 function mapPortalError(response: HttpResponse<unknown>): CspSeatsError | undefined {
   const error = (response.body as ApiErrorBody | undefined)?.error;
   if (!error || typeof error.code !== "string" || typeof error.summary !== "string") return undefined;
-  return new CspSeatsError(error.code, error.summary, typeof error.fix === "string" ? error.fix : "See the portal's message.", {
+  // The API speaks csp-seats' own catalog (the embedded portal's server); its codes are passed through unchanged.
+  return new CspSeatsError(error.code as ErrorCode, error.summary, typeof error.fix === "string" ? error.fix : "See the portal's message.", {
     status: response.status,
     ...(response.correlationId ? { correlationId: response.correlationId } : {}),
     ...(error.details && typeof error.details === "object" ? { details: error.details as Record<string, unknown> } : {}),

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Pool } from "undici";
-import { CspSeatsError, isCspSeatsError } from "../../core/errors";
+import { CspSeatsError, isCspSeatsError, type ErrorCode } from "../../core/errors";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -142,7 +142,7 @@ function hasHeader(headers: Record<string, string> | undefined, name: string): b
   return Object.keys(headers ?? {}).some((key) => key.toLowerCase() === name);
 }
 
-const STATUS_CODES: Record<number, [string, string, string]> = {
+const STATUS_CODES: Record<number, [ErrorCode, string, string]> = {
   400: ["HTTP_BAD_REQUEST", "the server refused the request as malformed", "Check the request data; this is likely a bug in csp-seats if it persists."],
   401: ["HTTP_UNAUTHORIZED", "the server refused the credentials", "Check the token or credentials configured for this backend."],
   403: ["HTTP_FORBIDDEN", "the server refused access to this resource", "Check that the account has permission for this operation."],
@@ -156,7 +156,7 @@ const STATUS_CODES: Record<number, [string, string, string]> = {
 /** The generic error for a non-2xx response. */
 function mapStatusError(response: HttpResponse<unknown>, method: string, path: string): CspSeatsError {
   const known = STATUS_CODES[response.status];
-  const [code, summary, fix] =
+  const [code, summary, fix]: [ErrorCode, string, string] =
     known ??
     (response.status >= 500
       ? ["HTTP_SERVER_ERROR", "the server failed to handle the request", "Retry later; if it persists, contact the portal's support with the correlation id."]

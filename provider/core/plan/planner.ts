@@ -1,117 +1,26 @@
 /**
  * The planner: desired seats + observed subscriptions + the time -> what to order and what it costs.
- * Pure (no I/O, the time comes from the caller). Every rule and price comes from pricing.ts, the same code the
+ * Pure (no I/O, the time comes from the caller). Every rule and price comes from rules.ts, the same code the
  * embedded portal runs, so a plan's charges and refunds equal the portal's quote to the cent.
  */
-import { createHash } from "node:crypto";
 import type { Clock } from "../clock";
-import type { DesiredSettings, DesiredState, DesiredSubscription, ResolvedSettings } from "../../desired/desired-state";
-import { resolveSettings } from "../../desired/desired-state";
+import type { DesiredSettings, DesiredState, DesiredSubscription, ResolvedSettings } from "../desired-types";
 import { isCspSeatsError } from "../errors";
 import type { Effective, LicenseLine, Money, OrderEstimate, PaymentMethod, Subscription } from "../model";
-import {
-  absMoney,
-  addMoney,
-  compareMoney,
-  negateMoney,
-  parseMinorUnits,
-  sumMoney,
-  toDateString,
-  toMinorUnits,
-  moneyFromMinor,
-  zeroMoney,
-  subtractMoney,
-} from "../money";
-import type { CurrencyTotals, Plan, PlanFinding, PlannedLine, PlannedOrderLine, SubscriptionPlan } from "./types";
-import { checkLineChange, getRefundableQuantity, getRefundableUntil, priceOrderLine, splitDecrease, type RuleViolation } from "../rules";
+import { absMoney, compareMoney, parseMinorUnits, sumMoney, toDateString, toMinorUnits, moneyFromMinor, zeroMoney, subtractMoney } from "../money";
+import { checkLineChange, getRefundableQuantity, getRefundableUntil, priceOrderLine, splitDecrease } from "../rules";
+import { resolveSettings } from "../settings";
+import { createFinding, createRuleFinding, createUnknownSubscriptionFinding } from "./findings";
+import { createIdempotencyKey } from "./idempotency";
+import { hasOrderLines, hasViolation } from "./plan-status";
+import { checkSubscriptionAgainstPortal } from "./portal-checks";
+import { computeTotals } from "./totals";
+import type { Plan, PlanFinding, PlannedLine, PlannedOrderLine, SubscriptionPlan } from "./types";
 
-/** The finding code a portal rule maps to (the plan speaks of findings, the portal of errors). */
-const RULE_CODES: Record<string, string> = {
-  PORTAL_BELOW_USAGE: "BELOW_USAGE",
-  PORTAL_QUANTITY_OUT_OF_RANGE: "QUANTITY_OUT_OF_RANGE",
-  PORTAL_DECREASE_OUTSIDE_WINDOW: "OUTSIDE_WINDOW",
-  PORTAL_RENEWAL_NEEDS_AUTO_RENEW: "RENEWAL_NEEDS_AUTO_RENEW",
-  PORTAL_BAD_REQUEST: "INVALID_QUANTITY",
-};
-
-function formatLocation(subscription: DesiredSubscription): string | undefined {
-  return subscription.source ? `${subscription.source.file}:${subscription.source.line}:${subscription.source.col}` : undefined;
-}
-
-function createFinding(
-  desired: DesiredSubscription,
-  severity: PlanFinding["severity"],
-  code: string,
-  message: string,
-  extra: { sku?: string; fix?: string } = {},
-): PlanFinding {
-  const location = formatLocation(desired);
-  return {
-    severity,
-    code,
-    subscriptionId: desired.id,
-    ...(extra.sku !== undefined ? { sku: extra.sku } : {}),
-    message,
-    ...(extra.fix !== undefined ? { fix: extra.fix } : {}),
-    ...(location !== undefined ? { location } : {}),
-  };
-}
-
-function fromRule(desired: DesiredSubscription, sku: string, rule: RuleViolation): PlanFinding {
-  return createFinding(desired, "violation", RULE_CODES[rule.code] ?? rule.code, rule.summary, { sku, fix: rule.fix });
-}
-
-function normalizeName(name: string): string {
-  return name.trim().replace(/\s+/g, " ").toLowerCase();
-}
-
-/**
- * Checks one desired subscription against what the portal has: a different name (a wrong id?) and SKUs the
- * subscription does not carry. Both are violations.
- */
-export function checkSubscriptionAgainstPortal(desired: DesiredSubscription, observed: Subscription): PlanFinding[] {
-  const findings: PlanFinding[] = [];
-  if (desired.name !== undefined && normalizeName(desired.name) !== normalizeName(observed.name)) {
-    findings.push(
-      createFinding(desired, "violation", "NAME_MISMATCH", `subscription ${desired.id} is "${observed.name}" in the portal, not "${desired.name}": a wrong id?`, {
-        fix: `Check the id; if it is right, set name: "${observed.name}".`,
-      }),
-    );
-  }
-  const skus = observed.lines.map((line) => line.sku);
-  for (const sku of Object.keys(desired.licenses)) {
-    if (!skus.includes(sku)) {
-      findings.push(
-        createFinding(desired, "violation", "UNKNOWN_SKU", `subscription ${desired.id} has no license ${sku}`, {
-          sku,
-          fix: skus.length > 0 ? `Use one of its SKUs: ${skus.join(", ")}.` : "This subscription has no license lines; check the id.",
-        }),
-      );
-    }
-  }
-  return findings;
-}
-
-/**
- * Checks the whole desired state against the portal's subscriptions: unknown subscriptions, name mismatches and
- * unknown SKUs. Every finding is a violation; nothing is ordered while any exists.
- */
-export function checkAgainstPortal(desired: DesiredState, observed: readonly Subscription[]): PlanFinding[] {
-  const byId = new Map(observed.map((s) => [s.id, s]));
-  const findings: PlanFinding[] = [];
-  for (const subscription of desired.subscriptions) {
-    const found = byId.get(subscription.id);
-    if (!found) findings.push(createUnknownSubscriptionFinding(subscription));
-    else findings.push(...checkSubscriptionAgainstPortal(subscription, found));
-  }
-  return findings;
-}
-
-function createUnknownSubscriptionFinding(desired: DesiredSubscription): PlanFinding {
-  return createFinding(desired, "violation", "UNKNOWN_SUBSCRIPTION", `subscription ${desired.id}${desired.name ? ` ("${desired.name}")` : ""} does not exist in the portal`, {
-    fix: "Check the id in the portal (Store > Subscriptions), or remove the entry.",
-  });
-}
+// Moved out of this file; re-exported so importers of the planner keep working.
+export { checkAgainstPortal, checkSubscriptionAgainstPortal } from "./portal-checks";
+export { createIdempotencyKey } from "./idempotency";
+export { computeTotals } from "./totals";
 
 function resolvePaymentMethod(wanted: string | undefined, methods: readonly PaymentMethod[]): PaymentMethod | undefined | null {
   if (wanted === undefined) return methods.find((m) => m.isDefault);
@@ -119,13 +28,6 @@ function resolvePaymentMethod(wanted: string | undefined, methods: readonly Paym
   if (byId) return byId;
   const byLabel = methods.filter((m) => m.label.trim().toLowerCase() === wanted.trim().toLowerCase());
   return byLabel.length === 1 ? byLabel[0] : null;
-}
-
-/** A deterministic key for one subscription's order: same subscription, revision and lines => same key (UUID-shaped). */
-export function createIdempotencyKey(subscriptionId: string, revision: string, orderLines: readonly PlannedOrderLine[]): string {
-  const canonical = JSON.stringify([subscriptionId, revision, orderLines.map((l) => [l.sku, l.quantity, l.effective])]);
-  const hex = createHash("sha256").update(canonical).digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 interface LineContext {
@@ -139,7 +41,7 @@ interface LineContext {
 
 /**
  * What changing `line` to `target` costs: the portal's quote for exactly that change when there is one (a
- * portal with its own rating engine), else the portal rules in pricing.ts.
+ * portal with its own rating engine), else the portal rules in rules.ts.
  */
 function priceLine(ctx: LineContext, line: LicenseLine, target: number, effective: Effective): { amount: Money; effectiveDate: string } {
   const priced = priceOrderLine(ctx.observed, line, target, effective, ctx.now);
@@ -213,7 +115,7 @@ function planLine(line: LicenseLine, target: number, ctx: LineContext): { lines:
       );
     }
     const rule = checkLineChange(observed, line, target, "now", now, { allowBelowUsage: settings.allowBelowUsage });
-    if (rule) findings.push(fromRule(desired, sku, rule));
+    if (rule) findings.push(createRuleFinding(desired, sku, rule));
     const priced = priceLine(ctx, line, target, "now");
     lines.push({ ...base, currentLimit: limit, desired: target, delta: target - limit, action: "up", effective: "now", effectiveDate: priced.effectiveDate, charge: priced.amount, refund: zero });
     orderLines.push({ sku, quantity: target, effective: "now" });
@@ -236,7 +138,7 @@ function planLine(line: LicenseLine, target: number, ctx: LineContext): { lines:
     }
     // Below usage is checked once for the final count; the portal checks each step, which cannot say more.
     const below = checkLineChange(observed, { ...line, refundableBatches: [] }, target, "now", now, { allowBelowUsage: settings.allowBelowUsage });
-    if (below && below.code !== "PORTAL_DECREASE_OUTSIDE_WINDOW") findings.push(fromRule(desired, sku, below));
+    if (below && below.code !== "PORTAL_DECREASE_OUTSIDE_WINDOW") findings.push(createRuleFinding(desired, sku, below));
     const split = splitDecrease(line, target, now);
     if (split.nowTo !== undefined) {
       const priced = priceLine(ctx, line, split.nowTo, "now");
@@ -287,7 +189,7 @@ function planLine(line: LicenseLine, target: number, ctx: LineContext): { lines:
         lines.push(renewalLine);
       } else {
         const rule = checkLineChange(observed, { ...line, limit: from }, target, "renewal", now, { allowBelowUsage: true });
-        if (rule) findings.push(fromRule(desired, sku, rule));
+        if (rule) findings.push(createRuleFinding(desired, sku, rule));
         findings.push(
           createFinding(desired, "warning", "SCHEDULED_AT_RENEWAL", `${sku}: ${outside} seat(s) are outside their refund window; the decrease to ${target} is scheduled for ${observed.renewalDate} (no refund)`, {
             sku,
@@ -381,7 +283,7 @@ export function planSubscription(desired: DesiredSubscription, defaults: Desired
     );
   }
 
-  const blocked = findings.some((f) => f.severity === "violation");
+  const blocked = hasViolation({ findings });
   const ordered = blocked ? [] : orderLines;
   const zero = zeroMoney(currency);
   return {
@@ -401,18 +303,6 @@ export function planSubscription(desired: DesiredSubscription, defaults: Desired
     allowBelowUsage: settings.allowBelowUsage,
     blocked,
   };
-}
-
-/** Sums charge, refund and net per currency (never across currencies), sorted by currency code. */
-export function computeTotals(plans: readonly SubscriptionPlan[]): CurrencyTotals[] {
-  const byCurrency = new Map<string, { charge: Money; refund: Money }>();
-  for (const plan of plans) {
-    const current = byCurrency.get(plan.currency) ?? { charge: zeroMoney(plan.currency), refund: zeroMoney(plan.currency) };
-    byCurrency.set(plan.currency, { charge: addMoney(current.charge, plan.charge), refund: addMoney(current.refund, plan.refund) });
-  }
-  return [...byCurrency.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([currency, { charge, refund }]) => ({ currency, charge, refund, net: addMoney(charge, negateMoney(refund)) }));
 }
 
 /**
@@ -439,7 +329,7 @@ export function planSeats(desired: DesiredState, observed: readonly Subscription
     subscriptions,
     totals: computeTotals(subscriptions),
     findings,
-    hasChanges: subscriptions.some((s) => s.orderLines.length > 0),
-    hasViolations: findings.some((f) => f.severity === "violation"),
+    hasChanges: subscriptions.some(hasOrderLines),
+    hasViolations: hasViolation({ findings }),
   };
 }

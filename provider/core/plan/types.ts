@@ -3,6 +3,7 @@
  * pure planner, rendered by the CLI (text, JSON, Markdown) and shown in `pulumi preview`. The JSON form of
  * these types is a public interface (docs/formats.md): add fields, never rename them.
  */
+import type { FindingCode } from "../error-codes";
 import type { Effective, Money } from "../model";
 
 export type LineAction = "up" | "down" | "none";
@@ -39,8 +40,8 @@ export type FindingSeverity = "warning" | "violation";
 /** A warning (shown, not blocking) or a violation (blocks ordering for its subscription). */
 export interface PlanFinding {
   readonly severity: FindingSeverity;
-  /** Stable code, e.g. GUARDRAIL_MAX_CHARGE, BELOW_USAGE, INELIGIBLE, OUTSIDE_WINDOW, USAGE_SHARED. */
-  readonly code: string;
+  /** Stable code from the catalog (FINDING_CODES), e.g. GUARDRAIL_MAX_CHARGE, BELOW_USAGE, USAGE_SHARED. */
+  readonly code: FindingCode;
   readonly subscriptionId: string;
   readonly sku?: string;
   readonly message: string;

@@ -1,0 +1,34 @@
+/**
+ * What a plan's state is, asked one way everywhere: which lines change, whether anything is ordered, whether a
+ * subscription counts as unchanged. The text and Markdown renderers, the planner's `hasChanges` and the Pulumi
+ * summary all use these, so a plan cannot be "unchanged" in one view and "changed" in another.
+ */
+import type { PlanFinding, PlannedLine, SubscriptionPlan } from "./types";
+
+/** Whether the plan places an order (has order lines). */
+export function hasOrderLines(plan: Pick<SubscriptionPlan, "orderLines">): boolean {
+  return plan.orderLines.length > 0;
+}
+
+/** Whether any finding is a violation. */
+export function hasViolation(plan: { readonly findings: readonly PlanFinding[] }): boolean {
+  return plan.findings.some((finding) => finding.severity === "violation");
+}
+
+/** The lines whose count changes, including those the portal already has scheduled for renewal. */
+export function listChangedLines(plan: Pick<SubscriptionPlan, "lines">): PlannedLine[] {
+  return plan.lines.filter((line) => line.action !== "none");
+}
+
+/** The changes this run still has to make: changed lines the portal does not already have scheduled. */
+export function listPendingChanges(plan: Pick<SubscriptionPlan, "lines">): PlannedLine[] {
+  return listChangedLines(plan).filter((line) => !line.alreadyScheduled);
+}
+
+/**
+ * Whether a subscription counts as unchanged: no line changes and no violation blocks it. Warnings alone
+ * (idle seats, usage unknown) leave it unchanged; they are still shown with the findings.
+ */
+export function isUnchanged(plan: Pick<SubscriptionPlan, "lines" | "findings">): boolean {
+  return listChangedLines(plan).length === 0 && !hasViolation(plan);
+}
