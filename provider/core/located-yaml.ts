@@ -8,7 +8,7 @@
  * one linear pass, bounded in size, depth and alias expansion, and every problem is a located error.
  * Pure: text in, data and errors out (the `yaml` package does no I/O).
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 
 /** One problem in a YAML file, located. */
 export interface LocatedError {
@@ -108,7 +108,7 @@ class YamlConverter {
     if (this.aborted || node === null || node === undefined) return null;
     const start = (node as Node).range?.[0] ?? 0;
     if (depth > this.limits.maxDepth) {
-      this.report("YAML_TOO_DEEP", `values are nested more than ${this.limits.maxDepth} levels deep`, start, segments);
+      this.report("YAML_TOO_DEEP", `values are nested more than ${this.limits.maxDepth} levels deep`, start, segments.slice(0, 2));
       this.aborted = true;
       return null;
     }
@@ -173,8 +173,13 @@ class YamlConverter {
     return size;
   }
 
-  private convertScalar(node: { value: unknown; source?: string; range?: [number, number, number] | null }, segments: string[]): unknown {
+  private convertScalar(node: { value: unknown; source?: string; tag?: string; range?: [number, number, number] | null }, segments: string[]): unknown {
     const value = node.value;
+    if (value !== null && typeof value === "object") {
+      // !!binary, !!timestamp and the like: csp-seats files hold text, numbers and booleans only.
+      this.report("YAML_UNSUPPORTED_TAG", `${node.tag ?? "this tag"} is not supported here; write a plain value`, node.range?.[0] ?? 0, segments);
+      return null;
+    }
     if (typeof value === "number") {
       const source = (node.source ?? "").trim();
       const start = node.range?.[0] ?? 0;
@@ -241,8 +246,11 @@ class YamlConverter {
   }
 }
 
-function findPair(node: unknown, key: string, index: WeakMap<YAMLMap, Map<string, Pair>>): Pair | undefined {
-  if (!isMap(node)) return undefined;
+type PairIndex = WeakMap<YAMLMap, Map<string, Pair>>;
+
+/** The pair for `key` in a mapping, also when it comes from a merge key (`<<: *base`): then it is located in the anchor. */
+function findPair(node: unknown, key: string, index: PairIndex, anchors: ReadonlyMap<string, Node>, depth = 0): Pair | undefined {
+  if (!isMap(node) || depth > YAML_LIMITS.maxDepth) return undefined;
   let byKey = index.get(node);
   if (!byKey) {
     byKey = new Map();
@@ -252,17 +260,38 @@ function findPair(node: unknown, key: string, index: WeakMap<YAMLMap, Map<string
     }
     index.set(node, byKey);
   }
-  return byKey.get(key);
+  const own = byKey.get(key);
+  if (own || key === "<<") return own;
+  const merge = byKey.get("<<")?.value;
+  for (const source of isSeq(merge) ? merge.items : merge ? [merge] : []) {
+    const target = isAlias(source) ? anchors.get(source.source) : source;
+    const found = findPair(target, key, index, anchors, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function collectAnchors(doc: Document): Map<string, Node> {
+  const anchors = new Map<string, Node>();
+  visit(doc, {
+    Node(_key, node) {
+      const anchor = (node as { anchor?: string }).anchor;
+      if (anchor) anchors.set(anchor, node);
+    },
+  });
+  return anchors;
 }
 
 function createLocator(doc: Document, lineCounter: LineCounter): LocatedYaml["locate"] {
-  const index = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const index: PairIndex = new WeakMap();
+  let anchors: Map<string, Node> | undefined;
+  const find = (node: unknown, key: string): Pair | undefined => findPair(node, key, index, (anchors ??= collectAnchors(doc)));
   return (segments, keyOf) => {
     let node: unknown = doc.contents;
     let found = node as Node | undefined;
     for (const segment of segments) {
       if (isMap(node)) {
-        const pair = findPair(node, segment, index);
+        const pair = find(node, segment);
         if (!pair) break;
         node = pair.value ?? pair.key;
       } else if (isSeq(node)) {
@@ -272,7 +301,7 @@ function createLocator(doc: Document, lineCounter: LineCounter): LocatedYaml["lo
       found = node as Node;
     }
     if (keyOf !== undefined) {
-      const pair = findPair(found, keyOf, index);
+      const pair = find(found, keyOf);
       if (pair && isScalar(pair.key) && pair.key.range) return lineCounter.linePos(pair.key.range[0]);
     }
     return lineCounter.linePos(found?.range?.[0] ?? 0);
@@ -302,7 +331,11 @@ export function parseLocatedYaml(text: string, fileName: string, limits: YamlLim
   }
   const errors: LocatedError[] = doc.errors.map((error) => {
     const { line, col } = lineCounter.linePos(error.pos[0]);
-    return { code: "YAML_SYNTAX", message: error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, ""), file: fileName, line, col, path: "$" };
+    const message =
+      error.code === "MULTIPLE_DOCS"
+        ? "the file holds more than one YAML document (a second `---`); keep one"
+        : error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    return { code: "YAML_SYNTAX", message, file: fileName, line, col, path: "$" };
   });
   if (errors.length > 0) return { ok: false, errors: capErrors(errors, limits.maxErrors) };
   const locate = createLocator(doc, lineCounter);

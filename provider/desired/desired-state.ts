@@ -158,7 +158,8 @@ function describeSchemaError(error: ErrorObject, segments: readonly string[], da
     case "type": {
       const expected = (error.params as { type: string | string[] }).type;
       const text = Array.isArray(expected) ? expected.join(" or ") : expected;
-      return { code: "SCHEMA_TYPE", message: `${last ?? "the file"} must be ${text === "object" ? "a mapping" : text === "array" ? "a list" : `a ${text}`}; got ${describeValue(value)}` };
+      const what = last === undefined ? "the file" : /^\d+$/.test(last) ? formatPath(segments) : last;
+      return { code: "SCHEMA_TYPE", message: `${what} must be ${text === "object" ? "a mapping" : text === "array" ? "a list" : `a ${text}`}; got ${describeValue(value)}` };
     }
     case "enum": {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ");
