@@ -160,6 +160,8 @@ class YamlConverter {
   private sizeOf(node: Node): number {
     const known = this.sizes.get(node);
     if (known !== undefined) return known;
+    // Provisional, so a node that contains an alias of itself (a cycle, reported elsewhere) ends the recursion.
+    this.sizes.set(node, 1);
     let size = 1;
     if (isAlias(node)) {
       const target = this.anchors.get(node.source);

@@ -26,6 +26,10 @@ describe("aliases", () => {
     expect(result.ok && result.value.subscriptions[0]).toMatchObject({ downgradePolicy: "refuse", licenses: { basic: 3 } });
   });
 
+  it("reports a value that contains an alias of itself, also when that anchor is used again later", () => {
+    expect(codes("subscriptions:\n  - id: &a [*a]\n    licenses:\n      basic: *a\n")).toEqual(["YAML_ALIAS_CYCLE 2:13"]);
+  });
+
   it("counts what aliases expand to against the limit, not the aliases alone", () => {
     const result = parseLocatedYaml("a: &a [1, 2, 3, 4]\nb: [*a, *a, *a]\n", "x.yaml", { ...YAML_LIMITS, maxExpandedNodes: 10 });
     expect(result.ok ? [] : result.errors.map((e) => e.code)).toEqual(["YAML_ALIAS_LIMIT"]);
