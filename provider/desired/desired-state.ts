@@ -5,27 +5,17 @@
  */
 import * as fs from "node:fs/promises";
 import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";
 import { CspSeatsError } from "../core/errors";
 import type { DesiredSettings, DesiredState, DowngradePolicy, Guardrails } from "../core/desired-types";
+import { capErrors, formatLocatedError, formatPath, parseLocatedYaml, YAML_LIMITS, type LocatedError, type LocatedYaml } from "../core/located-yaml";
+import type { LocatedErrorCode } from "../core/error-codes";
 import seatsSchema from "../../schema/seats.schema.json";
 
 export type { DesiredSettings, DesiredState, DesiredSubscription, DowngradePolicy, Guardrails, ResolvedSettings, SourceLocation } from "../core/desired-types";
 export { resolveSettings } from "../core/settings";
 
-/** One problem in the desired-state file, located. */
-export interface LocatedError {
-  /** Stable code: YAML_SYNTAX, DUPLICATE_KEY, EMPTY_FILE, SCHEMA_REQUIRED, SCHEMA_UNKNOWN_PROPERTY, SCHEMA_TYPE, SCHEMA_ENUM, SCHEMA_PATTERN, SCHEMA_VIOLATION, INVALID_SEAT_COUNT, DUPLICATE_SUBSCRIPTION. */
-  readonly code: string;
-  readonly message: string;
-  readonly file: string;
-  /** 1-based. */
-  readonly line: number;
-  /** 1-based. */
-  readonly col: number;
-  /** JSON path of the offending value, e.g. `subscriptions[0].licenses.CFQ7TTC0LH18`; `$` for the whole file. */
-  readonly path: string;
-}
+export type { LocatedError } from "../core/located-yaml";
+export { formatLocatedError, YAML_LIMITS } from "../core/located-yaml";
 
 export type ParseResult = { readonly ok: true; readonly value: DesiredState } | { readonly ok: false; readonly errors: readonly LocatedError[] };
 
@@ -39,84 +29,12 @@ function getValidator(): ValidateFunction {
   return compiled;
 }
 
-/** Formats a located error the way compilers do: `file:line:col: message (path)`. */
-export function formatLocatedError(error: LocatedError): string {
-  return `${error.file}:${error.line}:${error.col}: ${error.message} (${error.path})`;
-}
-
 function decodePointer(pointer: string): string[] {
   if (pointer === "") return [];
   return pointer
     .slice(1)
     .split("/")
     .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-}
-
-const IDENTIFIER = /^[A-Za-z_$][\w$-]*$/;
-
-/** `["subscriptions","0","licenses","A B"]` -> `subscriptions[0].licenses["A B"]`. */
-function formatPath(segments: readonly string[]): string {
-  if (segments.length === 0) return "$";
-  let out = "";
-  for (const segment of segments) {
-    if (/^\d+$/.test(segment)) out += `[${segment}]`;
-    else if (IDENTIFIER.test(segment)) out += out === "" ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
-  }
-  return out;
-}
-
-function findPair(node: unknown, key: string): Pair | undefined {
-  if (!isMap(node)) return undefined;
-  return node.items.find((pair) => (isScalar(pair.key) ? String(pair.key.value) : String(pair.key)) === key) as Pair | undefined;
-}
-
-/**
- * The YAML node at `segments`, or the closest ancestor that exists (merge keys and aliases can hide a path).
- * `keyOf` asks for the key node of that property instead of its value.
- */
-function locateNode(doc: Document, segments: readonly string[], keyOf?: string): Node | undefined {
-  let node: unknown = doc.contents;
-  let found = node as Node | undefined;
-  for (const segment of segments) {
-    if (isMap(node)) {
-      const pair = findPair(node, segment);
-      if (!pair) break;
-      node = pair.value ?? pair.key;
-    } else if (isSeq(node)) {
-      node = node.items[Number(segment)];
-    } else break;
-    if (!node || !(node as Node).range) break;
-    found = node as Node;
-  }
-  if (keyOf !== undefined) {
-    const pair = findPair(found, keyOf);
-    if (pair && isScalar(pair.key) && pair.key.range) return pair.key;
-  }
-  return found;
-}
-
-/** The path and key name of the mapping key that starts at `offset` (where yaml reports a duplicate key). */
-function findKeyAt(node: unknown, offset: number, segments: string[] = []): { segments: string[]; key: string } | undefined {
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      if (isScalar(pair.key) && pair.key.range?.[0] === offset) return { segments, key };
-      const inner = findKeyAt(pair.value, offset, [...segments, key]);
-      if (inner) return inner;
-    }
-  } else if (isSeq(node)) {
-    for (let i = 0; i < node.items.length; i += 1) {
-      const inner = findKeyAt(node.items[i], offset, [...segments, String(i)]);
-      if (inner) return inner;
-    }
-  }
-  return undefined;
-}
-
-function positionOf(node: Node | undefined, lineCounter: LineCounter): { line: number; col: number } {
-  const offset = node?.range?.[0] ?? 0;
-  return lineCounter.linePos(offset);
 }
 
 function describeValue(value: unknown): string {
@@ -136,10 +54,14 @@ function valueAt(data: unknown, segments: readonly string[]): unknown {
 }
 
 /** Turns one ajv error into a code and a message a person can act on. */
-function describeSchemaError(error: ErrorObject, segments: readonly string[], data: unknown): { code: string; message: string; keyOf?: string } {
+function describeSchemaError(error: ErrorObject, segments: readonly string[], data: unknown): { code: LocatedErrorCode; message: string; keyOf?: string } {
   const value = valueAt(data, segments);
   const last = segments[segments.length - 1];
   const inLicenses = segments.length >= 2 && segments[segments.length - 2] === "licenses";
+  if (inLicenses && error.keyword === "maximum") {
+    const limit = (error.params as { limit: number }).limit;
+    return { code: "INVALID_SEAT_COUNT", message: `seat count for ${last} must be at most ${limit} seats; got ${describeValue(value)}` };
+  }
   if (inLicenses && (error.keyword === "type" || error.keyword === "minimum")) {
     return { code: "INVALID_SEAT_COUNT", message: `seat count for ${last} must be a whole number of seats, 0 or more; got ${describeValue(value)}` };
   }
@@ -167,7 +89,8 @@ function describeSchemaError(error: ErrorObject, segments: readonly string[], da
     case "type": {
       const expected = (error.params as { type: string | string[] }).type;
       const text = Array.isArray(expected) ? expected.join(" or ") : expected;
-      return { code: "SCHEMA_TYPE", message: `${last ?? "the file"} must be ${text === "object" ? "a mapping" : text === "array" ? "a list" : `a ${text}`}; got ${describeValue(value)}` };
+      const what = last === undefined ? "the file" : /^\d+$/.test(last) ? formatPath(segments) : last;
+      return { code: "SCHEMA_TYPE", message: `${what} must be ${text === "object" ? "a mapping" : text === "array" ? "a list" : `a ${text}`}; got ${describeValue(value)}` };
     }
     case "enum": {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ");
@@ -181,6 +104,8 @@ function describeSchemaError(error: ErrorObject, segments: readonly string[], da
       return { code: "SCHEMA_VIOLATION", message: `${last ?? "value"} must not be empty` };
     case "minimum":
       return { code: "SCHEMA_VIOLATION", message: `${last} must be ${(error.params as { limit: number }).limit} or more; got ${describeValue(value)}` };
+    case "maximum":
+      return { code: "SCHEMA_VIOLATION", message: `${last} must be ${(error.params as { limit: number }).limit} or less; got ${describeValue(value)}` };
     case "propertyNames":
       return { code: "SCHEMA_VIOLATION", message: `an empty SKU name is not allowed` };
     default:
@@ -242,33 +167,14 @@ function toSettings(raw: Record<string, unknown> | undefined): DesiredSettings {
  * `fileName` is used in locations only.
  */
 export function parseDesiredState(text: string, fileName: string): ParseResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
-  const errors: LocatedError[] = [];
-  const at = (offset: number) => lineCounter.linePos(offset);
-
-  let structural = false;
-  for (const error of doc.errors) {
-    const { line, col } = at(error.pos[0]);
-    const duplicate = error.code === "DUPLICATE_KEY";
-    if (!duplicate) structural = true;
-    const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-    const duplicateKey = duplicate ? findKeyAt(doc.contents, error.pos[0]) : undefined;
-    errors.push({
-      code: duplicate ? "DUPLICATE_KEY" : "YAML_SYNTAX",
-      message: duplicateKey ? `"${duplicateKey.key}" is listed twice in the same mapping; keep one` : message,
-      file: fileName,
-      line,
-      col,
-      path: duplicateKey ? formatPath([...duplicateKey.segments, duplicateKey.key]) : "$",
-    });
+  const parsed = parseLocatedYaml(text, fileName);
+  if (!parsed.ok) return parsed;
+  const { data, empty, locate, problems } = parsed.value;
+  if (empty) {
+    return { ok: false, errors: [{ code: "EMPTY_FILE", message: "the file is empty; it needs a `subscriptions:` list", file: fileName, line: 1, col: 1, path: "$" }] };
   }
-  if (structural) return { ok: false, errors: sortErrors(errors) };
-
-  if (doc.contents === null) {
-    return { ok: false, errors: [...errors, { code: "EMPTY_FILE", message: "the file is empty; it needs a `subscriptions:` list", file: fileName, line: 1, col: 1, path: "$" }] };
-  }
-  const data = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  const errors: LocatedError[] = [...problems];
+  const at = (segments: readonly string[], keyOf?: string) => locate(segments, keyOf);
 
   const validate = getValidator();
   if (!validate(data)) {
@@ -279,9 +185,7 @@ export function parseDesiredState(text: string, fileName: string): ParseResult {
       const dedupe = `${code}|${error.instancePath}|${keyOf ?? ""}|${code.startsWith("SCHEMA_") ? message : ""}`;
       if (seen.has(dedupe)) continue;
       seen.add(dedupe);
-      const node = locateNode(doc, segments, keyOf);
-      const position = positionOf(node, lineCounter);
-      errors.push({ code, message, file: fileName, ...position, path: formatPath(keyOf ? [...segments, keyOf] : segments) });
+      errors.push({ code, message, file: fileName, ...at(segments, keyOf), path: formatPath(keyOf ? [...segments, keyOf] : segments) });
     }
   }
 
@@ -297,40 +201,37 @@ export function parseDesiredState(text: string, fileName: string): ParseResult {
         firstSeen.set(key, index);
         return;
       }
-      const node = locateNode(doc, ["subscriptions", String(index), "id"]);
-      const firstNode = locateNode(doc, ["subscriptions", String(first), "id"]);
       errors.push({
         code: "DUPLICATE_SUBSCRIPTION",
-        message: `subscription "${key}" is listed twice (first at line ${positionOf(firstNode, lineCounter).line}); merge the two entries`,
+        message: `subscription "${key}" is listed twice (first at line ${at(["subscriptions", String(first), "id"]).line}); merge the two entries`,
         file: fileName,
-        ...positionOf(node, lineCounter),
+        ...at(["subscriptions", String(index), "id"]),
         path: formatPath(["subscriptions", String(index), "id"]),
       });
     });
   }
 
-  if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
-
-  const raw = data as { defaults?: Record<string, unknown>; subscriptions: Array<Record<string, unknown>> };
-  const value: DesiredState = {
-    fileName,
-    defaults: toSettings(raw.defaults),
-    subscriptions: raw.subscriptions.map((item, index) => {
-      const node = locateNode(doc, ["subscriptions", String(index)]);
-      return {
-        id: String(item.id),
-        ...(item.name !== undefined ? { name: item.name as string } : {}),
-        licenses: { ...(item.licenses as Record<string, number>) },
-        ...toSettings(item),
-        source: { file: fileName, ...positionOf(node, lineCounter) },
-      };
-    }),
-  };
-  return { ok: true, value };
+  if (errors.length > 0) return { ok: false, errors: capErrors(errors) };
+  return { ok: true, value: toDesiredState(data as RawDesiredState, fileName, locate) };
 }
 
-function sortErrors(errors: LocatedError[]): LocatedError[] {
-  return errors.sort((a, b) => a.line - b.line || a.col - b.col);
+interface RawDesiredState {
+  readonly defaults?: Record<string, unknown>;
+  readonly subscriptions: Array<Record<string, unknown>>;
+}
+
+function toDesiredState(raw: RawDesiredState, fileName: string, locate: LocatedYaml["locate"]): DesiredState {
+  return {
+    fileName,
+    defaults: toSettings(raw.defaults),
+    subscriptions: raw.subscriptions.map((item, index) => ({
+      id: String(item.id),
+      ...(item.name !== undefined ? { name: item.name as string } : {}),
+      licenses: { ...(item.licenses as Record<string, number>) },
+      ...toSettings(item),
+      source: { file: fileName, ...locate(["subscriptions", String(index)]) },
+    })),
+  };
 }
 
 /** The error thrown by callers that cannot go on with an invalid file; `details.errors` holds every located error. */
@@ -359,6 +260,11 @@ export function parseDesiredStateOrThrow(text: string, fileName: string): Desire
 export async function loadDesiredState(file: string, options: { displayName?: string } = {}): Promise<ParseResult> {
   let text: string;
   try {
+    const { size } = await fs.stat(file);
+    const displayName = options.displayName ?? file;
+    if (size > YAML_LIMITS.maxBytes) {
+      return { ok: false, errors: [{ code: "FILE_TOO_LARGE", message: `the file is ${size} bytes; the limit is ${YAML_LIMITS.maxBytes} bytes`, file: displayName, line: 1, col: 1, path: "$" }] };
+    }
     text = await fs.readFile(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

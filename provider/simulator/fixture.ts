@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
-import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from "yaml";
+import { parseLocatedYaml } from "../core/located-yaml";
 import { CspSeatsError } from "../core/errors";
 import type { PaymentMethod, SubscriptionStatus } from "../core/model";
 import { daysBetween, parseMinorUnits } from "../core/money";
@@ -223,30 +223,6 @@ function toSegments(pointer: string): Array<string | number> {
     .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment.replace(/~1/g, "/").replace(/~0/g, "~")));
 }
 
-function createLocator(doc: Document, lineCounter: LineCounter): Located {
-  return (pointer, options = {}) => {
-    const segments = toSegments(pointer);
-    // Walk down as far as the path exists; a missing field is reported at its parent, an unknown one at its key.
-    for (let depth = options.atKey ? segments.length - 1 : segments.length; depth >= 0; depth -= 1) {
-      const prefix = segments.slice(0, depth);
-      const node = prefix.length === 0 ? doc.contents : doc.getIn(prefix, true);
-      if (depth < segments.length && isMap(node)) {
-        const key = segments[depth];
-        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
-        if (pair && isNode(pair.key) && pair.key.range) {
-          const pos = lineCounter.linePos(pair.key.range[0]);
-          return { line: pos.line, column: pos.col };
-        }
-      }
-      if (isNode(node) && node.range) {
-        const pos = lineCounter.linePos(node.range[0]);
-        return { line: pos.line, column: pos.col };
-      }
-    }
-    return undefined;
-  };
-}
-
 function toFixtureError(source: string, problems: FixtureProblem[]): CspSeatsError {
   const format = (p: FixtureProblem): string => (p.line !== undefined ? `${source}:${p.line}:${p.column}: ${p.message}` : `${source}: ${p.message}`);
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? "s" : ""})` : "";
@@ -279,19 +255,22 @@ export function validatePortalFixture(value: unknown, source = "fixture"): Porta
 
 /** Parses fixture YAML text; problems are located as `source:line:col`. */
 export function parsePortalFixture(text: string, source: string): PortalFixture {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
-  if (doc.errors.length > 0) {
-    throw toFixtureError(
-      source,
-      doc.errors.map((error) => {
-        const pos = error.linePos?.[0];
-        // prettyErrors (the default) appends "at line N, column M" and a code frame; the location is given separately.
-        return { path: "", message: error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, ""), ...(pos ? { line: pos.line, column: pos.col } : {}) };
-      }),
-    );
+  const parsed = parseLocatedYaml(text, source);
+  if (!parsed.ok) {
+    throw toFixtureError(source, parsed.errors.map((error) => ({ path: "", message: error.message, line: error.line, column: error.col })));
   }
-  return validateValue(doc.toJS(), source, createLocator(doc, lineCounter));
+  const { data, empty, locate, problems } = parsed.value;
+  if (empty) {
+    throw toFixtureError(source, [{ path: "", message: "the fixture is empty; it needs `customers:` and `subscriptions:` (see docs/portal-fixture.md)", line: 1, column: 1 }]);
+  }
+  if (problems.length > 0) {
+    throw toFixtureError(source, problems.map((error) => ({ path: "", message: error.message, line: error.line, column: error.col })));
+  }
+  return validateValue(data, source, (pointer, options = {}) => {
+    const segments = toSegments(pointer).map(String);
+    const position = options.atKey && segments.length > 0 ? locate(segments.slice(0, -1), segments[segments.length - 1]) : locate(segments);
+    return { line: position.line, column: position.col };
+  });
 }
 
 /** Reads and validates a YAML fixture file; errors carry `file:line:col`. */
