@@ -1,0 +1,62 @@
+"use strict";
+/**
+ * Which test tiers a `npm test -- <vitest arguments>` run asks for, so that scripts/run-tests.js builds dist/ and
+ * provides the Pulumi CLI only when a requested tier needs them. Plain JavaScript: it runs before anything is built.
+ * When in doubt (a name filter such as `money`, an unknown project) every tier counts as requested, so a run
+ * never lacks what its tests need.
+ */
+
+/** The tiers, as vitest projects (vitest.config.ts), each the folder test/<tier>. */
+const TIERS = ["unit", "integration", "pulumi", "e2e"];
+
+/** The tiers that spawn the compiled CLI or provider (dist/) and the one that needs the real Pulumi CLI. */
+const NEEDS_BUILD = new Set(["integration", "pulumi", "e2e"]);
+const NEEDS_PULUMI_CLI = new Set(["e2e"]);
+
+/** vitest options that take the next argument as their value (so it is not read as a file filter). */
+const OPTIONS_WITH_VALUE = new Set(["-t", "--testNamePattern", "--project", "--reporter", "--outputFile", "--shard", "--pool", "--maxWorkers", "--minWorkers", "--testTimeout", "--hookTimeout", "--retry", "--config", "-c", "--dir", "--root", "-r"]);
+
+/** The tier a file filter names (`test/unit`, `./test/e2e/x.test.ts`), or undefined for anything else. */
+function getTierOfPath(filter) {
+  const match = /^(?:\.\/)?test\/([^/]+)(?:\/|$)/.exec(filter.replace(/\\/g, "/"));
+  return match && TIERS.includes(match[1]) ? match[1] : undefined;
+}
+
+/**
+ * The tiers `args` (vitest's arguments) select, and whether the run needs a build and the Pulumi CLI.
+ * @param {readonly string[]} args
+ * @returns {{ tiers: string[], needsBuild: boolean, needsPulumiCli: boolean }}
+ */
+function selectTiers(args) {
+  const requested = new Set();
+  let everything = false;
+  let filtered = false;
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i];
+    let project;
+    if (arg === "--project") project = args[++i];
+    else if (arg.startsWith("--project=")) project = arg.slice("--project=".length);
+    else if (OPTIONS_WITH_VALUE.has(arg)) {
+      i += 1;
+      continue;
+    } else if (arg.startsWith("-")) continue;
+    if (project !== undefined) {
+      filtered = true;
+      if (TIERS.includes(project)) requested.add(project);
+      else everything = true;
+      continue;
+    }
+    filtered = true;
+    const tier = getTierOfPath(arg);
+    if (tier) requested.add(tier);
+    else everything = true;
+  }
+  const tiers = everything || !filtered ? [...TIERS] : TIERS.filter((tier) => requested.has(tier));
+  return {
+    tiers,
+    needsBuild: tiers.some((tier) => NEEDS_BUILD.has(tier)),
+    needsPulumiCli: tiers.some((tier) => NEEDS_PULUMI_CLI.has(tier)),
+  };
+}
+
+module.exports = { TIERS, selectTiers };
