@@ -28,30 +28,19 @@ function getTierOfPath(filter) {
  * @returns {{ tiers: string[], needsBuild: boolean, needsPulumiCli: boolean }}
  */
 function selectTiers(args) {
-  const requested = new Set();
-  let everything = false;
-  let filtered = false;
+  const projects = [];
+  const filters = [];
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i];
-    let project;
-    if (arg === "--project") project = args[++i];
-    else if (arg.startsWith("--project=")) project = arg.slice("--project=".length);
-    else if (OPTIONS_WITH_VALUE.has(arg)) {
-      i += 1;
-      continue;
-    } else if (arg.startsWith("-")) continue;
-    if (project !== undefined) {
-      filtered = true;
-      if (TIERS.includes(project)) requested.add(project);
-      else everything = true;
-      continue;
-    }
-    filtered = true;
-    const tier = getTierOfPath(arg);
-    if (tier) requested.add(tier);
-    else everything = true;
+    if (arg === "--project") projects.push(args[++i] ?? "");
+    else if (arg.startsWith("--project=")) projects.push(arg.slice("--project=".length));
+    else if (OPTIONS_WITH_VALUE.has(arg)) i += 1;
+    else if (!arg.startsWith("-")) filters.push(arg);
   }
-  const tiers = everything || !filtered ? [...TIERS] : TIERS.filter((tier) => requested.has(tier));
+  // vitest runs only the named projects, and file filters narrow those further; without a project, the filters
+  // pick the files, and only a filter naming a tier folder tells which tiers they lie in.
+  const named = projects.length > 0 ? projects.map((project) => (TIERS.includes(project) ? project : undefined)) : filters.map(getTierOfPath);
+  const tiers = named.length === 0 || named.includes(undefined) ? [...TIERS] : TIERS.filter((tier) => named.includes(tier));
   return {
     tiers,
     needsBuild: tiers.some((tier) => NEEDS_BUILD.has(tier)),

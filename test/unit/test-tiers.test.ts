@@ -54,8 +54,13 @@ describe("selectTiers (what scripts/run-tests.js provides)", () => {
 
   it("builds for integration and pulumi, and adds the Pulumi CLI only for e2e", () => {
     expect(selectTiers(["test/integration"])).toEqual({ tiers: ["integration"], needsBuild: true, needsPulumiCli: false });
-    expect(selectTiers(["--project", "pulumi", "test/unit"])).toEqual({ tiers: ["unit", "pulumi"], needsBuild: true, needsPulumiCli: false });
+    expect(selectTiers(["test/unit", "test/pulumi/provider-plugin.test.ts"])).toEqual({ tiers: ["unit", "pulumi"], needsBuild: true, needsPulumiCli: false });
     expect(selectTiers(["test/e2e/gitops-workflows.test.ts"])).toEqual({ tiers: ["e2e"], needsBuild: true, needsPulumiCli: true });
+  });
+
+  it("follows --project over file filters, as vitest does (filters only narrow the named projects)", () => {
+    expect(selectTiers(["--project", "unit", "money"])).toEqual({ tiers: ["unit"], needsBuild: false, needsPulumiCli: false });
+    expect(selectTiers(["--project", "unit", "--project", "e2e"]).tiers).toEqual(["unit", "e2e"]);
   });
 
   it("provides everything when a filter does not name a tier (a file-name fragment, an unknown project)", () => {
