@@ -7,7 +7,7 @@
  * alternately, `--runs` times each (default 3), and prints the median of each, the ratio (target <= 1.5) and the
  * Pulumi state size per SubscriptionSeats resource after a `pulumi up` of the csp-seats program.
  *
- * Run: `npm run bench:pulumi` (builds, then runs dist/bench/pulumi.js). Options: --subscriptions N, --runs N.
+ * Run: `npm run bench:pulumi` (builds, then runs dist/bench/pulumi.js). Options: --subscriptions N, --runs N, --help.
  * Uses PULUMI_BIN_DIR when set, else scripts/setup-pulumi.sh.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -16,19 +16,33 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { seedEmbeddedPortal } from "../provider/simulator/embedded-portal";
 import type { FixtureSubscription, PortalFixture } from "../provider/simulator/fixture";
+import { createLocalStackEnv, findPulumiBinDir, REPO_ROOT, writeLocalProject } from "../scripts/lib/pulumi-env";
 
-const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = REPO_ROOT;
 const TARGET_RATIO = 1.5;
+
+const USAGE = `Usage: npm run bench:pulumi [-- --subscriptions N] [--runs N]
+
+pulumi preview of csp-seats (N subscriptions, embedded portal) against N trivial dynamic resources, alternately.
+  --subscriptions N   resources per program (default 200)
+  --runs N            timed previews of each (default 3)
+Uses PULUMI_BIN_DIR when set, else scripts/setup-pulumi.sh.
+`;
 
 interface Options {
   subscriptions: number;
   runs: number;
+  help: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { subscriptions: 200, runs: 3 };
+  const options: Options = { subscriptions: 200, runs: 3, help: false };
   for (let i = 0; i < argv.length; i += 1) {
     const [name, value] = [argv[i], argv[i + 1]];
+    if (name === "--help" || name === "-h") {
+      options.help = true;
+      continue;
+    }
     if (name !== "--subscriptions" && name !== "--runs") throw new Error(`unknown option ${name}; use --subscriptions N, --runs N`);
     const number = Number(value);
     if (!Number.isSafeInteger(number) || number < 1) throw new Error(`${name} needs a whole number of at least 1, got ${value}`);
@@ -36,14 +50,6 @@ function parseOptions(argv: readonly string[]): Options {
     i += 1;
   }
   return options;
-}
-
-function findPulumiBinDir(): string {
-  if (process.env.PULUMI_BIN_DIR) return process.env.PULUMI_BIN_DIR;
-  const result = spawnSync("bash", [path.join(ROOT, "scripts", "setup-pulumi.sh")], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const binDir = (result.stdout ?? "").trim().split("\n").pop();
-  if (result.status !== 0 || !binDir) throw new Error("scripts/setup-pulumi.sh failed; see above");
-  return binDir;
 }
 
 function buildFixture(count: number): PortalFixture {
@@ -103,21 +109,9 @@ interface Project {
 
 async function createProject(root: string, name: string, program: string, files: Record<string, string>, pulumiBin: string): Promise<Project> {
   const dir = path.join(root, name);
-  await fs.mkdir(path.join(dir, "backend"), { recursive: true });
-  await fs.writeFile(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n`);
-  await fs.writeFile(path.join(dir, "index.js"), program);
-  await fs.symlink(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "junction");
+  writeLocalProject({ dir, name, program });
   for (const [file, text] of Object.entries(files)) await fs.writeFile(path.join(dir, file), text);
-  const env: NodeJS.ProcessEnv = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("CSP_SEATS_") && !key.startsWith("PULUMI_"))),
-    PATH: `${pulumiBin}${path.delimiter}${process.env.PATH ?? ""}`,
-    PULUMI_HOME: path.join(dir, "pulumi-home"),
-    PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
-    PULUMI_CONFIG_PASSPHRASE: "bench",
-    PULUMI_SKIP_UPDATE_CHECK: "1",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-  };
-  const project = { dir, env };
+  const project = { dir, env: createLocalStackEnv({ binDir: pulumiBin, dir, passphrase: { value: "bench" } }) };
   await runPulumi(project, ["stack", "init", "bench"]);
   return project;
 }
@@ -151,6 +145,10 @@ function formatSeconds(ms: number): string {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const pulumiBin = findPulumiBinDir();
   const version = spawnSync(path.join(pulumiBin, "pulumi"), ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "1" } }).stdout.trim();
   const cpus = os.cpus();

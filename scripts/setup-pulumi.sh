@@ -13,6 +13,8 @@
 # and reused; a rebuild happens only when tools/pulumi-cli or
 # tools/pulumi-language-nodejs changes.
 # Set CSP_SEATS_PULUMI_FORCE_BUILD=1 to ignore pulumi on PATH and use the cache.
+# `bash scripts/setup-pulumi.sh --print-stamp` prints the cache key and exits
+# (content only: two clones of one commit share the cache).
 # See docs/pulumi-cli.md.
 set -euo pipefail
 
@@ -32,6 +34,31 @@ main() {
 	HOST_LDFLAGS="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${HOST_VERSION}"
 
 	log() { echo "setup-pulumi: $*" >&2; }
+
+	# The build is keyed by the wrapper modules' content (go.mod, go.sum, Go files,
+	# each under its name relative to the checkout) so that a change to either pin
+	# triggers a rebuild. The checkout's own path is left out on purpose: a second
+	# clone of the same commit reuses the cache instead of rebuilding it.
+	print_stamp() {
+		local dir file
+		{
+			echo "$PULUMI_VERSION $HOST_VERSION"
+			for dir in tools/pulumi-cli tools/pulumi-language-nodejs; do
+				(
+					cd "$REPO_ROOT/$dir"
+					{ echo go.mod; echo go.sum; find . -name '*.go' -type f | LC_ALL=C sort; } | while IFS= read -r file; do
+						echo "== $dir/${file#./}"
+						cat "$file"
+					done
+				)
+			done
+		} | sha256sum | cut -c1-16
+	}
+
+	if [[ "${1:-}" == "--print-stamp" ]]; then
+		print_stamp
+		exit 0
+	fi
 
 	# --- 1. Already installed? ---------------------------------------------------
 	# An upstream Pulumi install keeps pulumi, pulumi-language-nodejs and
@@ -68,11 +95,7 @@ main() {
 	# Leftovers of a build that was killed (we hold the lock, so nobody uses them).
 	rm -rf "$DEST"/bin.tmp.* "$DEST"/bin.old.*
 
-	# The build is keyed by the wrapper modules' content (go.mod, go.sum, Go files)
-	# so that a change to either pin triggers a rebuild.
-	stamp=$(for dir in "$TOOLS_DIR" "$HOST_DIR"; do
-		(cd "$dir" && echo "$dir" && cat go.mod go.sum && find . -name '*.go' -type f | LC_ALL=C sort | xargs cat)
-	done | { echo "$PULUMI_VERSION $HOST_VERSION"; cat; } | sha256sum | cut -c1-16)
+	stamp=$(print_stamp)
 
 	cache_ok() {
 		[[ -x "$BIN/pulumi" && -x "$BIN/pulumi-language-nodejs" && -f "$BIN/.stamp" ]] || return 1

@@ -8,11 +8,11 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
-import { existsSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
 import type { PortalFixture } from "../../provider/simulator/fixture";
+import { createLocalStackEnv, requirePulumiBinDir, writeLocalProject } from "../../scripts/lib/pulumi-env";
 import { CLI, ROOT } from "./build";
 import { prepareProviderPackage } from "./dynamic-plugin";
 
@@ -41,17 +41,7 @@ export interface PulumiProject {
 }
 
 /** The directory holding `pulumi`, `pulumi-language-nodejs` and `pulumi-resource-pulumi-nodejs`; throws when missing. */
-export function requirePulumiBinDir(): string {
-  const binDir = process.env.PULUMI_BIN_DIR;
-  const missing = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"].filter((tool) => !binDir || !existsSync(path.join(binDir, tool)));
-  if (!binDir || missing.length > 0) {
-    throw new Error(
-      `the end-to-end tests need the real Pulumi CLI: PULUMI_BIN_DIR=${binDir ?? "(unset)"} lacks ${missing.join(", ")}. ` +
-        "Run them through `npm test` (it runs scripts/setup-pulumi.sh), or export PULUMI_BIN_DIR=$(bash scripts/setup-pulumi.sh | tail -1).",
-    );
-  }
-  return binDir;
-}
+export { requirePulumiBinDir };
 
 /** Runs a process to completion; a timeout kills it and is reported in stderr. */
 export function runProcess(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CommandResult> {
@@ -76,11 +66,6 @@ export function runProcess(command: string, args: readonly string[], options: { 
   });
 }
 
-/** The environment without the developer's own Pulumi and csp-seats settings. */
-function getIsolatedEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("CSP_SEATS_") && !key.startsWith("PULUMI_")));
-}
-
 /**
  * Creates the project, a stack `test` and (with `fixture`) a seeded embedded portal. `config` is written to the
  * stack (`csp-seats:statePath` points at the project's portal state unless given).
@@ -90,25 +75,9 @@ export async function createPulumiProject(options: { seats: string; fixture?: Po
   await prepareProviderPackage();
   const dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "csp-seats-e2e-")));
   const statePath = path.join(dir, "portal-state.json");
-  await fs.writeFile(
-    path.join(dir, "Pulumi.yaml"),
-    ["name: csp-seats", "runtime:", "  name: nodejs", "  options:", "    typescript: false", "main: index.js", ""].join("\n"),
-  );
-  // Without a package.json the Node.js runtime warns on every run that it uses the directory as the project root.
-  await fs.writeFile(path.join(dir, "package.json"), `${JSON.stringify({ name: "csp-seats-e2e", private: true }, null, 2)}\n`);
-  await fs.writeFile(path.join(dir, "index.js"), `module.exports = require(${JSON.stringify(path.join(ROOT, "dist", "index.js"))});\n`);
-  await fs.symlink(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "junction");
+  writeLocalProject({ dir, name: "csp-seats", packageName: "csp-seats-e2e", program: `module.exports = require(${JSON.stringify(path.join(ROOT, "dist", "index.js"))});\n` });
   await fs.writeFile(path.join(dir, "seats.yaml"), options.seats);
-  await fs.mkdir(path.join(dir, "backend"));
-  const env: NodeJS.ProcessEnv = {
-    ...getIsolatedEnv(),
-    PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
-    PULUMI_HOME: path.join(dir, "pulumi-home"),
-    PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
-    PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase-not-a-secret",
-    PULUMI_SKIP_UPDATE_CHECK: "1",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-  };
+  const env = createLocalStackEnv({ binDir, dir, passphrase: { value: "e2e-passphrase-not-a-secret" } });
   const pulumi = path.join(binDir, "pulumi");
   const runPulumi = (args: readonly string[], runOptions: { timeoutMs?: number } = {}): Promise<CommandResult> =>
     runProcess(pulumi, [...args, "--stack", "test", "--non-interactive"], { cwd: dir, env, ...runOptions });

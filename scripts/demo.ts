@@ -1,29 +1,31 @@
-#!/usr/bin/env node
-"use strict";
 /**
  * `npm start`: csp-seats end to end on this machine with the real Pulumi CLI, no Pulumi Cloud and no real portal.
  *
- * Builds, provides the Pulumi CLI (scripts/setup-pulumi.sh), and keeps a demo workspace in .csp-seats/demo/: a
- * Pulumi project running the repository's program, a local file backend, a generated passphrase, the built-in
- * demo portal and a copy of examples/quickstart/seats.yaml. Then `pulumi preview`, `pulumi up --yes`, and a
- * summary (orders, e-mails, `csp-seats drift`).
+ * `npm start` builds (tsc) and runs this file from dist/. It provides the Pulumi CLI (scripts/setup-pulumi.sh),
+ * and keeps a demo workspace in .csp-seats/demo/: a Pulumi project running the repository's program, a local file
+ * backend, a generated passphrase, the built-in demo portal and a copy of examples/quickstart/seats.yaml. Then
+ * `pulumi preview`, `pulumi up --yes`, and a summary (orders, e-mails, `csp-seats drift`).
  *
  * Re-running is idempotent: the workspace is set up (and the portal seeded) only when it does not exist yet, so a
  * second run previews no changes and places no order. `npm start -- --reset` deletes the workspace and starts over.
  */
-const { spawnSync } = require("node:child_process");
-const crypto = require("node:crypto");
-const fs = require("node:fs");
-const path = require("node:path");
+import { spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { DriftReport } from "../provider/core/drift";
+import type { Order, OutboxMessage } from "../provider/core/model";
+import { renderDriftText } from "../provider/report";
+import { createLocalStackEnv, getIsolatedEnv, LOCAL_STACK_ENV_KEYS, REPO_ROOT, setupPulumiCli, writeLocalProject } from "./lib/pulumi-env";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = REPO_ROOT;
 const DEMO = path.join(ROOT, ".csp-seats", "demo");
 const READY = path.join(DEMO, ".ready");
 const STACK = "demo";
 const STATE = path.join(DEMO, "portal-state.json");
 const SEATS = path.join(DEMO, "seats.yaml");
 const CLI = path.join(ROOT, "bin", "csp-seats.js");
-const TOTAL_STEPS = 6;
+const TOTAL_STEPS = 5;
 
 const USAGE = `Usage: npm start [-- --reset]
 
@@ -31,25 +33,39 @@ Runs csp-seats end to end with the real Pulumi CLI against the built-in demo por
   --reset   delete the demo workspace (stack, portal, orders) and start over
 `;
 
-const color = process.stdout.isTTY && !process.env.NO_COLOR;
-const bold = (text) => (color ? `\x1b[1m${text}\x1b[22m` : text);
-const dim = (text) => (color ? `\x1b[2m${text}\x1b[22m` : text);
+interface Tools {
+  readonly pulumi: string;
+  readonly env: NodeJS.ProcessEnv;
+}
 
-function step(number, title) {
+interface RunOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** `true`: return stdout (stderr still shows); `"all"`: capture both, shown only on failure; unset: show all. */
+  readonly capture?: boolean | "all";
+  readonly okCodes?: readonly number[];
+  readonly hint?: string;
+}
+
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+const bold = (text: string): string => (color ? `\x1b[1m${text}\x1b[22m` : text);
+const dim = (text: string): string => (color ? `\x1b[2m${text}\x1b[22m` : text);
+
+function step(number: number, title: string): void {
   process.stdout.write(`\n${bold(`[${number}/${TOTAL_STEPS}] ${title}`)}\n`);
 }
 
-function note(text) {
+function note(text: string): void {
   process.stdout.write(`${text.replace(/^/gm, "    ")}\n`);
 }
 
-function fail(message) {
+function fail(message: string): never {
   process.stderr.write(`\nnpm start failed: ${message}\n`);
   process.exit(1);
 }
 
-/** Runs a command; `capture` returns stdout (stderr still shows), otherwise everything is shown as it happens. */
-function run(command, args, options = {}) {
+/** Runs a command to completion; a failure (exit code outside `okCodes`) ends the demo with `hint`. */
+function run(command: string, args: readonly string[], options: RunOptions = {}): { status: number | null; stdout: string } {
   const result = spawnSync(command, args, {
     cwd: options.cwd ?? DEMO,
     env: options.env ?? process.env,
@@ -58,18 +74,18 @@ function run(command, args, options = {}) {
     maxBuffer: 64 * 1024 * 1024,
   });
   if (result.error) fail(`cannot run ${command}: ${result.error.message}`);
-  if (!(options.okCodes ?? [0]).includes(result.status)) {
+  if (result.status === null || !(options.okCodes ?? [0]).includes(result.status)) {
     if (options.capture === "all") process.stderr.write(`${result.stdout}${result.stderr}`);
     fail(`\`${[path.basename(command), ...args].join(" ")}\` exited with ${result.status ?? result.signal}${options.hint ? `\n  ${options.hint}` : ""}`);
   }
   return { status: result.status, stdout: result.stdout ?? "" };
 }
 
-function runCli(args, options = {}) {
+function runCli(args: readonly string[], options: RunOptions = {}): { status: number | null; stdout: string } {
   return run(process.execPath, [CLI, "--backend", "embedded", "--state", STATE, ...args], options);
 }
 
-function parseArgs(argv) {
+function parseArgs(argv: readonly string[]): { reset: boolean } {
   const options = { reset: false };
   for (const arg of argv) {
     if (arg === "--reset") options.reset = true;
@@ -84,65 +100,42 @@ function parseArgs(argv) {
   return options;
 }
 
-function build() {
-  step(1, "Building csp-seats (tsc)");
-  run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], { cwd: ROOT, hint: "fix the compile errors above" });
-  // The provider is loaded by package name (csp-seats/provider-impl): make sure node_modules/csp-seats links here.
-  require("./link-self.js").linkSelf();
-  note("done");
-}
-
-function setupPulumi() {
-  step(2, "Pulumi CLI (scripts/setup-pulumi.sh)");
+function setupPulumi(): Tools {
+  step(1, "Pulumi CLI (scripts/setup-pulumi.sh)");
   note(dim("The first run builds the CLI from the Go module proxy and takes several minutes; later runs reuse it."));
-  const { stdout } = run("bash", [path.join(ROOT, "scripts", "setup-pulumi.sh")], { cwd: ROOT, capture: true, hint: "see docs/pulumi-cli.md" });
-  const binDir = stdout.trim().split("\n").pop();
-  if (!binDir || !fs.existsSync(path.join(binDir, "pulumi"))) fail(`setup-pulumi.sh did not print a directory holding pulumi (got "${binDir ?? ""}")`);
-  const env = {
-    ...process.env,
-    PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
-    PULUMI_HOME: path.join(DEMO, "pulumi-home"),
-    PULUMI_BACKEND_URL: `file://${path.join(DEMO, "backend")}`,
-    PULUMI_CONFIG_PASSPHRASE_FILE: path.join(DEMO, "passphrase"),
-    PULUMI_SKIP_UPDATE_CHECK: "1",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-  };
-  delete env.PULUMI_CONFIG_PASSPHRASE;
-  delete env.PULUMI_ACCESS_TOKEN;
-  const version = run(path.join(binDir, "pulumi"), ["version"], { cwd: ROOT, env, capture: true }).stdout.trim();
+  let binDir: string;
+  try {
+    binDir = setupPulumiCli();
+  } catch (error) {
+    fail(`${error instanceof Error ? error.message : String(error)}\n  see docs/pulumi-cli.md`);
+  }
+  // The user's own variables stay (CSP_SEATS_* included), but none of their Pulumi settings: the stack brings its own.
+  const env = createLocalStackEnv({ binDir, dir: DEMO, passphrase: { file: path.join(DEMO, "passphrase") }, baseEnv: getIsolatedEnv(process.env, { keepCspSeats: true }) });
+  const pulumi = path.join(binDir, "pulumi");
+  const version = run(pulumi, ["version"], { cwd: ROOT, env, capture: true }).stdout.trim();
   note(`pulumi ${version} from ${binDir}`);
-  return { pulumi: path.join(binDir, "pulumi"), env };
+  return { pulumi, env };
 }
 
 /** The demo project: the repository's program (dist/index.js) with its own stack and a seats.yaml to edit. */
-function writeProject() {
-  fs.mkdirSync(DEMO, { recursive: true });
-  fs.writeFileSync(
-    path.join(DEMO, "Pulumi.yaml"),
-    [
-      "# Written by `npm start` (scripts/demo.js): the csp-seats program of this repository, run on a local stack.",
-      "name: csp-seats",
-      "description: csp-seats demo - Microsoft 365 seat counts as code against the built-in demo portal",
-      "runtime:",
-      "  name: nodejs",
-      "  options:",
-      "    typescript: false",
-      "main: index.js",
-      "",
-    ].join("\n"),
-  );
-  // Without a package.json Pulumi's Node.js runtime warns on every run that it uses the directory as the root.
-  fs.writeFileSync(path.join(DEMO, "package.json"), `${JSON.stringify({ name: "csp-seats-demo", private: true }, null, 2)}\n`);
-  fs.writeFileSync(path.join(DEMO, "index.js"), '// The csp-seats program (built from index.ts by `npm run build`).\nmodule.exports = require("../../dist/index.js");\n');
-  // Pulumi's language host and the dynamic-provider plugin resolve @pulumi/pulumi and csp-seats from here.
-  fs.symlinkSync(path.join("..", "..", "node_modules"), path.join(DEMO, "node_modules"), "junction");
+function writeProject(): void {
+  writeLocalProject({
+    dir: DEMO,
+    name: "csp-seats",
+    packageName: "csp-seats-demo",
+    comment: "Written by `npm start` (scripts/demo.ts): the csp-seats program of this repository, run on a local stack.",
+    description: "csp-seats demo - Microsoft 365 seat counts as code against the built-in demo portal",
+    program: '// The csp-seats program (built from index.ts by `npm run build`).\nmodule.exports = require("../../dist/index.js");\n',
+    nodeModules: path.join("..", "..", "node_modules"),
+  });
   fs.copyFileSync(path.join(ROOT, "examples", "quickstart", "seats.yaml"), SEATS);
   fs.writeFileSync(path.join(DEMO, "passphrase"), `${crypto.randomBytes(24).toString("base64url")}\n`, { mode: 0o600 });
-  fs.mkdirSync(path.join(DEMO, "backend"), { recursive: true });
 }
 
-function prepareWorkspace(tools, reset) {
-  step(3, "Demo workspace .csp-seats/demo");
+function prepareWorkspace(tools: Tools, reset: boolean): void {
+  step(2, "Demo workspace .csp-seats/demo");
+  // The provider is loaded by package name (csp-seats/provider-impl): make sure node_modules/csp-seats links here.
+  (require(path.join(ROOT, "scripts", "link-self.js")) as { linkSelf: () => string }).linkSelf();
   if (reset && fs.existsSync(DEMO)) {
     fs.rmSync(DEMO, { recursive: true, force: true });
     note("--reset: deleted the previous demo (stack, portal state, orders)");
@@ -187,47 +180,67 @@ function prepareWorkspace(tools, reset) {
 }
 
 /** `source .csp-seats/demo/env.sh`: the same Pulumi environment in the user's shell. */
-function writeEnvScript(tools) {
-  const quote = (value) => `'${String(value).replace(/'/g, "'\\''")}'`;
+function writeEnvScript(tools: Tools): void {
+  const quote = (value: string): string => `'${value.replace(/'/g, "'\\''")}'`;
   const lines = [
     "# Written by `npm start`: `source .csp-seats/demo/env.sh` to run pulumi on the demo stack yourself.",
     `export PATH=${quote(path.dirname(tools.pulumi))}:"$PATH"`,
-    ...["PULUMI_HOME", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_SKIP_UPDATE_CHECK", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"].map(
-      (key) => `export ${key}=${quote(tools.env[key])}`,
-    ),
+    ...LOCAL_STACK_ENV_KEYS.filter((key) => tools.env[key] !== undefined).map((key) => `export ${key}=${quote(tools.env[key]!)}`),
     `cd ${quote(DEMO)} && pulumi stack select ${STACK}`,
     "",
   ];
   fs.writeFileSync(path.join(DEMO, "env.sh"), lines.join("\n"));
 }
 
-function readOrders() {
-  return JSON.parse(runCli(["portal", "orders", "--format", "json"], { capture: true }).stdout);
+function readOrders(): Order[] {
+  return JSON.parse(runCli(["portal", "orders", "--format", "json"], { capture: true }).stdout) as Order[];
 }
 
-function readOutbox() {
-  return JSON.parse(runCli(["portal", "outbox", "--format", "json"], { capture: true }).stdout);
+function readOutbox(): OutboxMessage[] {
+  return JSON.parse(runCli(["portal", "outbox", "--format", "json"], { capture: true }).stdout) as OutboxMessage[];
 }
 
-function preview(tools) {
-  step(4, "pulumi preview: what `pulumi up` would order, with every charge and refund");
+function preview(tools: Tools): void {
+  step(3, "pulumi preview: what `pulumi up` would order, with every charge and refund");
   note(dim("Each subscription is one SubscriptionSeats resource; the `plan` output lists every change with its money."));
   run(tools.pulumi, ["preview", "--stack", STACK, "--non-interactive"], { env: tools.env, hint: "the error above says what to fix; nothing was ordered" });
 }
 
-function up(tools) {
-  step(5, "pulumi up --yes: one order per subscription that changes");
+function up(tools: Tools): void {
+  step(4, "pulumi up --yes: one order per subscription that changes");
   note(dim("Orders complete asynchronously in the portal; the provider waits for each one and checks the new counts."));
-  run(tools.pulumi, ["up", "--stack", STACK, "--yes", "--skip-preview", "--suppress-outputs", "--non-interactive"], { env: tools.env, hint: "the error above says what happened; run `npm start` again once it is fixed" });
+  run(tools.pulumi, ["up", "--stack", STACK, "--yes", "--skip-preview", "--suppress-outputs", "--non-interactive"], {
+    env: tools.env,
+    hint: "the error above says what happened; run `npm start` again once it is fixed",
+  });
 }
 
-function formatOrder(order) {
+function formatOrder(order: Order): string {
   const lines = order.lines.map((line) => `${line.sku} ${line.from} -> ${line.to} ${line.effective === "now" ? "now" : `at renewal ${line.effectiveDate}`}`);
   return `${order.id}  ${order.subscriptionId}  ${order.status}  charge ${order.charge.amount} ${order.charge.currency}, refund ${order.refund.amount} ${order.refund.currency}\n    ${lines.join("; ")}`;
 }
 
-function summarize(ordersBefore, outboxBefore) {
-  step(6, "Summary");
+/** `csp-seats drift` once, as JSON: its text form for the reader and its scheduled changes for the explanation. */
+function showDrift(): void {
+  note("csp-seats drift (seats.yaml vs purchased vs assigned; exit code 0 = in sync, 2 = drift):");
+  const drift = runCli(["drift", "--desired", "seats.yaml", "--format", "json"], { capture: true, okCodes: [0, 2] });
+  const report = JSON.parse(drift.stdout) as DriftReport;
+  note(renderDriftText(report).trimEnd());
+  if (drift.status === 2) fail("the portal does not match seats.yaml after `pulumi up` (see the drift report above)");
+  const pending = report.subscriptions.flatMap((sub) => sub.lines.filter((line) => line.convergesOn).map((line) => ({ ...line, subscriptionId: sub.subscriptionId })));
+  if (pending.length === 0) {
+    note("In sync: every declared count is what the portal has.");
+  } else {
+    note("");
+    note(
+      `Still to come: ${pending.map((line) => `${line.subscriptionId} ${line.sku} ${line.purchased} -> ${line.desired} on ${line.convergesOn}`).join(", ")},\n` +
+        "a decrease outside the refund window that the portal has scheduled for the renewal date (no refund, nothing left to order).",
+    );
+  }
+}
+
+function summarize(ordersBefore: readonly Order[], outboxBefore: readonly OutboxMessage[]): void {
+  step(5, "Summary");
   const seen = new Set(ordersBefore.map((order) => order.id));
   const placed = readOrders().filter((order) => !seen.has(order.id));
   const mails = readOutbox().slice(outboxBefore.length);
@@ -244,21 +257,7 @@ function summarize(ordersBefore, outboxBefore) {
     for (const mail of mails) note(`  to ${mail.to}: ${mail.subject}`);
   }
   note("");
-  note("csp-seats drift (seats.yaml vs purchased vs assigned; exit code 0 = in sync, 2 = drift):");
-  const drift = runCli(["drift", "--desired", "seats.yaml"], { capture: true, okCodes: [0, 2] });
-  note(drift.stdout.trimEnd());
-  if (drift.status === 2) fail("the portal does not match seats.yaml after `pulumi up` (see the drift report above)");
-  const report = JSON.parse(runCli(["drift", "--desired", "seats.yaml", "--format", "json"], { capture: true }).stdout);
-  const pending = report.subscriptions.flatMap((sub) => sub.lines.filter((line) => line.convergesOn).map((line) => ({ ...line, subscriptionId: sub.subscriptionId })));
-  if (pending.length === 0) {
-    note("In sync: every declared count is what the portal has.");
-  } else {
-    note("");
-    note(
-      `Still to come: ${pending.map((line) => `${line.subscriptionId} ${line.sku} ${line.purchased} -> ${line.desired} on ${line.convergesOn}`).join(", ")},\n` +
-        "a decrease outside the refund window that the portal has scheduled for the renewal date (no refund, nothing left to order).",
-    );
-  }
+  showDrift();
   note("");
   note(
     [
@@ -272,13 +271,12 @@ function summarize(ordersBefore, outboxBefore) {
   );
 }
 
-function main() {
+function main(): void {
   const options = parseArgs(process.argv.slice(2));
   process.stdout.write(
     `${bold("csp-seats demo")}: Microsoft 365 seat counts as code, end to end on this machine.\n` +
       "The real Pulumi CLI on a local stack, against the built-in demo CSP portal: no Pulumi Cloud login, no real orders.\n",
   );
-  build();
   const tools = setupPulumi();
   prepareWorkspace(tools, options.reset);
   writeEnvScript(tools);
