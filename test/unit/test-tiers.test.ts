@@ -66,7 +66,8 @@ describe("selectTiers (what scripts/run-tests.js provides)", () => {
   it("provides everything when a filter does not name a tier (a file-name fragment, an unknown project)", () => {
     expect(selectTiers(["money"]).needsPulumiCli).toBe(true);
     expect(selectTiers(["test/unit", "planner"]).tiers).toEqual(TIERS);
-    expect(selectTiers(["--project", "fuzz"]).tiers).toEqual(TIERS);
+    expect(selectTiers(["--project", "nope"]).tiers).toEqual(TIERS);
+    expect(selectTiers(["--project", "fuzz"])).toEqual({ tiers: ["fuzz"], needsBuild: true, needsPulumiCli: false });
   });
 });
 
