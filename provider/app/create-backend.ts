@@ -6,30 +6,10 @@
 import * as path from "node:path";
 import { systemClock, type Clock } from "../core/clock";
 import { CspSeatsError } from "../core/errors";
-import { readCloudBlueEnv, resolveCloudBlueConfig } from "../backends/cloudblue/config";
+import { readCloudBlueEnv, resolveCloudBlueConfig, type CloudBlueConfig } from "../backends/cloudblue/config";
 import type { Portal } from "../backends/portal";
 
 export type BackendKind = "embedded" | "http" | "cloudblue";
-
-export interface CloudBlueConfig {
-  readonly endpoint: string;
-  readonly marketplace: string;
-  readonly subscriptionKey: string;
-  readonly username: string;
-  readonly password: string;
-  /** The CloudBlue customer whose subscriptions are managed (and whose Microsoft tenant Graph reads); all customers when absent. */
-  readonly customerId?: string;
-  /** Microsoft Graph, for assigned seats (SimpleAPI has no usage field). */
-  readonly graph?: {
-    readonly endpoint?: string;
-    readonly tokenEndpoint?: string;
-    readonly tenantId: string;
-    readonly clientId: string;
-    readonly clientSecret: string;
-  };
-  /** CloudBlue mpn -> Microsoft skuPartNumber. */
-  readonly skuMap?: Readonly<Record<string, string>>;
-}
 
 export interface BackendConfig {
   readonly backend: BackendKind;

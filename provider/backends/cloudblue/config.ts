@@ -5,7 +5,27 @@
  * a setting means the same thing everywhere and a missing one produces the same error.
  */
 import { CspSeatsError } from "../../core/errors";
-import type { CloudBlueConfig } from "../../app/create-backend";
+
+/** The CloudBlue backend's settings, as resolved from the stack config or the environment. */
+export interface CloudBlueConfig {
+  readonly endpoint: string;
+  readonly marketplace: string;
+  readonly subscriptionKey: string;
+  readonly username: string;
+  readonly password: string;
+  /** The CloudBlue customer whose subscriptions are managed (and whose Microsoft tenant Graph reads); all customers when absent. */
+  readonly customerId?: string;
+  /** Microsoft Graph, for assigned seats (SimpleAPI has no usage field). */
+  readonly graph?: {
+    readonly endpoint?: string;
+    readonly tokenEndpoint?: string;
+    readonly tenantId: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+  };
+  /** CloudBlue mpn -> Microsoft skuPartNumber. */
+  readonly skuMap?: Readonly<Record<string, string>>;
+}
 
 /** The configuration keys, as written in the Pulumi stack config under the `csp-seats:` namespace. */
 export const CLOUDBLUE_CONFIG_KEYS = [
