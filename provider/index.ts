@@ -10,7 +10,9 @@ export type { DesiredState, DesiredSubscription, DesiredSettings, Guardrails, Do
 export { planSeats, planSubscription, computeTotals } from "./core/plan/planner";
 export type * from "./core/plan/types";
 export type * from "./core/model";
-export { createPortal, resolveBackendConfig } from "./app/create-backend";
+export { createPortal } from "./app/create-backend";
+export { resolveBackendConfig, resolveRuntimeConfig } from "./app/runtime-config";
+export type { RuntimeConfig, RuntimeOptions, RuntimeSources } from "./app/runtime-config";
 export type { BackendConfig, BackendKind } from "./app/create-backend";
 export type { Portal } from "./backends/portal";
 export { CspSeatsError, isCspSeatsError } from "./core/errors";

@@ -8,7 +8,8 @@ export interface CliContext {
   readonly stderr: NodeJS.WritableStream;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
-  readonly clock: Clock;
+  /** Only when time is pinned (--now, CSP_SEATS_NOW); otherwise each portal keeps its own time. */
+  readonly pinnedClock?: Clock;
   readonly backend: BackendConfig;
   /** Opens the configured backend; the caller closes it. */
   openPortal(): Promise<Portal>;

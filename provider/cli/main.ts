@@ -2,9 +2,9 @@
  * The `csp-seats` command line. Global options select the backend the same way the Pulumi stack config does;
  * every error is caught here, once, and mapped to a message and an exit code (0 ok, 1 error, 2 drift).
  */
-import { systemClock, createFixedClock } from "../core/clock";
 import { isCspSeatsError } from "../core/errors";
-import { createPortal, resolveBackendConfig, type BackendKind } from "../app/create-backend";
+import { createPortal } from "../app/create-backend";
+import { resolveRuntimeConfig } from "../app/runtime-config";
 import { UsageError, type CliContext, type CommandRunner } from "./context";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRunner> }> = {
@@ -72,19 +72,21 @@ export async function runCli(
     }
     const entry = COMMANDS[command];
     if (!entry) throw new UsageError(`unknown command "${command}"`);
-    const backend = resolveBackendConfig(
-      {
-        ...(globals.backend ? { backend: globals.backend as BackendKind } : {}),
-        ...(globals.endpoint ? { endpoint: globals.endpoint } : {}),
-        ...(globals.token ? { token: globals.token } : {}),
-        ...(globals.state ? { statePath: globals.state } : {}),
-      },
+    const runtime = resolveRuntimeConfig({
+      explicit: { backend: globals.backend, endpoint: globals.endpoint, token: globals.token, statePath: globals.state, now: globals.now },
       env,
       cwd,
-    );
-    const now = globals.now ?? env.CSP_SEATS_NOW;
-    const clock = now ? createFixedClock(now) : systemClock;
-    const context: CliContext = { stdout, stderr, env, cwd, clock, backend, openPortal: () => createPortal(backend, now ? { clock } : {}) };
+    });
+    const pinned = runtime.pinnedClock ? { clock: runtime.pinnedClock } : {};
+    const context: CliContext = {
+      stdout,
+      stderr,
+      env,
+      cwd,
+      ...(runtime.pinnedClock ? { pinnedClock: runtime.pinnedClock } : {}),
+      backend: runtime.backend,
+      openPortal: () => createPortal(runtime.backend, pinned),
+    };
     const run = await entry.load();
     return await run(rest, context);
   } catch (error) {

@@ -95,18 +95,20 @@ export function parseSkuMap(text: string): Record<string, string> {
 
 /**
  * Builds a CloudBlueConfig from `get(key)` (keys in CLOUDBLUE_CONFIG_KEYS). Returns undefined when nothing
- * CloudBlue-specific is set (so callers can report "the cloudblue backend needs its settings"); throws
- * CONFIG_CLOUDBLUE naming every missing key when only some are set. Graph settings are all-or-nothing and need
+ * CloudBlue-specific is set, unless `required` (the cloudblue backend is selected); throws CONFIG_CLOUDBLUE
+ * naming every missing key and where to set it otherwise. Graph settings are all-or-nothing and need
  * `customerId`: one tenant's assigned seats must never be attributed to another customer's subscriptions.
  */
-export function resolveCloudBlueConfig(get: (key: string) => string | undefined): CloudBlueConfig | undefined {
+export function resolveCloudBlueConfig(get: (key: string) => string | undefined, options: { required: true }): CloudBlueConfig;
+export function resolveCloudBlueConfig(get: (key: string) => string | undefined, options?: { required?: boolean }): CloudBlueConfig | undefined;
+export function resolveCloudBlueConfig(get: (key: string) => string | undefined, options: { required?: boolean } = {}): CloudBlueConfig | undefined {
   const read = (key: CloudBlueConfigKey): string | undefined => {
     const value = get(key);
     return value === undefined || value.trim() === "" ? undefined : value.trim();
   };
   const required = ["endpoint", "marketplace", "subscriptionKey", "username", "password"] as const;
   const graphKeys = ["graphTenantId", "graphClientId", "graphClientSecret"] as const;
-  if (CLOUDBLUE_CONFIG_KEYS.every((key) => read(key) === undefined)) return undefined;
+  if (!options.required && CLOUDBLUE_CONFIG_KEYS.every((key) => read(key) === undefined)) return undefined;
   const missing = required.filter((key) => read(key) === undefined);
   if (missing.length > 0) {
     fail(`the cloudblue backend is missing ${missing.join(", ")}`, `Set ${missing.map((key) => `csp-seats:${key} (or ${getCloudBlueEnvName(key)})`).join(", ")}.`);

@@ -11,7 +11,7 @@ import { formatLocatedError, loadDesiredState } from "../../desired/desired-stat
 import type { Clock } from "../../core/clock";
 import type { OrderEstimate, Subscription } from "../../core/model";
 import { planSeats } from "../../core/plan/planner";
-import { resolvePlanningClock } from "../../app/create-backend";
+import { resolvePlanningClock } from "../../app/runtime-config";
 import { quotePlannedChanges } from "../../app/quote";
 import type { Plan } from "../../core/plan/types";
 import { renderPlanJson, renderPlanMarkdown, renderPlanMarkdownChunks, renderPlanText } from "../../report";
@@ -57,7 +57,7 @@ export async function loadDesiredAndObserved(
   const portal = await context.openPortal();
   try {
     const observed = await portal.listSubscriptions({ ids: desired.subscriptions.map((s) => s.id) });
-    const clock = await resolvePlanningClock(portal, context.clock);
+    const clock = await resolvePlanningClock(portal, context.pinnedClock);
     // A portal with its own rating engine quotes each subscription's changes: the plan shows what it will charge.
     const quotes = new Map<string, OrderEstimate>();
     if (options.quote && portal.ownRating) {

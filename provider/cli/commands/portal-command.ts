@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { systemClock, type Clock } from "../../core/clock";
+import type { Clock } from "../../core/clock";
 import type { Order, OutboxMessage } from "../../core/model";
 import { UsageError, parseOptions, type CliContext, type CommandRunner } from "../context";
 
@@ -19,7 +19,7 @@ const USAGE = [
 
 /** The portal's own clock unless the user pinned time with --now (the wall clock would override the fixture's time). */
 function getPinnedClock(context: CliContext): { clock?: Clock } {
-  return context.clock === systemClock ? {} : { clock: context.clock };
+  return context.pinnedClock ? { clock: context.pinnedClock } : {};
 }
 
 function getStatePath(context: CliContext): string {
