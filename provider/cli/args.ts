@@ -117,6 +117,5 @@ export function splitCommandLine(argv: readonly string[]): { globalArgs: string[
   const { tokens } = parseArgs({ args: [...argv], options: { ...GLOBAL_OPTIONS, help: HELP }, strict: false, allowPositionals: true, tokens: true });
   const first = tokens.find((token) => token.kind === "positional");
   if (!first) return { globalArgs: [...argv], rest: [] };
-  const before = argv.slice(0, first.index).filter((arg, i) => !(arg === "--" && tokens.some((t) => t.kind === "option-terminator" && t.index === i)));
-  return { globalArgs: before, command: argv[first.index], rest: argv.slice(first.index + 1) };
+  return { globalArgs: argv.slice(0, first.index), command: argv[first.index], rest: argv.slice(first.index + 1) };
 }
