@@ -1,11 +1,14 @@
 /**
- * The `csp-seats` command line. Global options select the backend the same way the Pulumi stack config does;
- * every error is caught here, once, and mapped to a message and an exit code (0 ok, 1 error, 2 drift).
+ * The `csp-seats` command line. Global options select the backend the same way the Pulumi stack config does
+ * (one resolver, app/runtime-config.ts); every error is caught here, once, and mapped to a message and an exit
+ * code (0 ok, 1 error, 2 drift).
  */
-import { systemClock, createFixedClock } from "../core/clock";
+import { findClosestName } from "../core/closest-name";
 import { isCspSeatsError } from "../core/errors";
-import { createPortal, resolveBackendConfig, type BackendKind } from "../app/create-backend";
-import { UsageError, type CliContext, type CommandRunner } from "./context";
+import { createPortal } from "../app/create-backend";
+import { resolveRuntimeConfig, type RuntimeConfig } from "../app/runtime-config";
+import { GLOBAL_OPTIONS, HelpRequest, UsageError, asksForHelp, getString, parseCommandArgs, splitCommandLine, type CommandSpec } from "./args";
+import type { CliContext, CommandRunner } from "./context";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRunner> }> = {
   validate: { summary: "validate FILE                check a seats file (YAML + schema)", load: async () => (await import("./commands/validate-command.js")).runValidate },
@@ -15,8 +18,6 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRun
   drift: { summary: "drift [--desired FILE] [--format text|json|markdown]  desired vs purchased vs assigned; exit 2 on drift", load: async () => (await import("./commands/drift-command.js")).runDrift },
   portal: { summary: "portal serve|seed|outbox|orders  run and inspect the embedded portal", load: async () => (await import("./commands/portal-command.js")).runPortal },
 };
-
-const GLOBAL_VALUED = ["backend", "endpoint", "token", "state", "now"];
 
 function renderHelp(): string {
   return [
@@ -34,25 +35,21 @@ function renderHelp(): string {
     "  --state FILE                        CSP_SEATS_STATE, the embedded portal's state (default .csp-seats/portal-state.json)",
     "  --now ISO-TIME                      pretend it is this time (CSP_SEATS_NOW), for reproducible plans",
     "",
+    "`csp-seats <command> --help` shows a command's options.",
+    "",
   ].join("\n");
 }
 
-/** Splits global options (anywhere before the command) from the command and its arguments. */
-function splitGlobalOptions(argv: readonly string[]): { globals: Record<string, string>; command?: string; rest: string[] } {
-  const globals: Record<string, string> = {};
-  let i = 0;
-  for (; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (!arg.startsWith("--")) break;
-    const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    if (name === "help") return { globals, command: "help", rest: [] };
-    if (!GLOBAL_VALUED.includes(name)) throw new UsageError(`unknown global option --${name}`);
-    const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    globals[name] = value;
+const GLOBAL_SPEC: CommandSpec = { usage: renderHelp(), options: GLOBAL_OPTIONS };
+
+/** The command to run and its arguments; `help plan` is `plan --help`. */
+function selectCommand(command: string, rest: string[]): { name: string; args: string[] } {
+  if (command === "help" && rest.length > 0) return selectCommand(rest[0], ["--help"]);
+  if (!(command in COMMANDS)) {
+    const closest = findClosestName(command, Object.keys(COMMANDS));
+    throw new UsageError(`unknown command "${command}"${closest ? ` (did you mean "${closest}"?)` : ""}`);
   }
-  return { globals, command: argv[i], rest: argv.slice(i + 1) };
+  return { name: command, args: rest };
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -65,31 +62,43 @@ export async function runCli(
   const env = io.env ?? process.env;
   const cwd = io.cwd ?? process.cwd();
   try {
-    const { globals, command, rest } = splitGlobalOptions(argv);
-    if (!command || command === "help" || command === "--help" || command === "-h") {
+    const { globalArgs, command, rest } = splitCommandLine(argv);
+    const globals = parseCommandArgs(globalArgs, GLOBAL_SPEC, { global: true });
+    if (!command || (command === "help" && rest.length === 0)) {
       stdout.write(renderHelp());
       return command ? 0 : 1;
     }
-    const entry = COMMANDS[command];
-    if (!entry) throw new UsageError(`unknown command "${command}"`);
-    const backend = resolveBackendConfig(
-      {
-        ...(globals.backend ? { backend: globals.backend as BackendKind } : {}),
-        ...(globals.endpoint ? { endpoint: globals.endpoint } : {}),
-        ...(globals.token ? { token: globals.token } : {}),
-        ...(globals.state ? { statePath: globals.state } : {}),
-      },
+    const selected = selectCommand(command, rest);
+    const explicit = { backend: getString(globals, "backend"), endpoint: getString(globals, "endpoint"), token: getString(globals, "token"), statePath: getString(globals, "state"), now: getString(globals, "now") };
+    let runtime: RuntimeConfig | undefined;
+    const getRuntime = (): RuntimeConfig => (runtime ??= resolveRuntimeConfig({ explicit, env, cwd }));
+    // A bad setting is reported before the command runs, except to `--help`, which must help whatever the settings.
+    if (!asksForHelp(selected.args)) getRuntime();
+    const context: CliContext = {
+      stdout,
+      stderr,
       env,
       cwd,
-    );
-    const now = globals.now ?? env.CSP_SEATS_NOW;
-    const clock = now ? createFixedClock(now) : systemClock;
-    const context: CliContext = { stdout, stderr, env, cwd, clock, backend, openPortal: () => createPortal(backend, now ? { clock } : {}) };
-    const run = await entry.load();
-    return await run(rest, context);
+      get pinnedClock() {
+        return getRuntime().pinnedClock;
+      },
+      get backend() {
+        return getRuntime().backend;
+      },
+      openPortal: () => {
+        const { backend, pinnedClock } = getRuntime();
+        return createPortal(backend, pinnedClock ? { clock: pinnedClock } : {});
+      },
+    };
+    const run = await COMMANDS[selected.name].load();
+    return await run(selected.args, context);
   } catch (error) {
+    if (error instanceof HelpRequest) {
+      stdout.write(error.usage);
+      return 0;
+    }
     if (error instanceof UsageError) {
-      stderr.write(`error: ${error.message}\n\n${renderHelp()}`);
+      stderr.write(`error: ${error.message}\n\n${error.usage ?? renderHelp()}`);
       return 1;
     }
     if (isCspSeatsError(error)) {

@@ -9,16 +9,16 @@
  */
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
-import { createFixedClock, systemClock, type Clock } from "../core/clock";
+import type { Clock } from "../core/clock";
 import type { DesiredSubscription } from "../desired/desired-state";
 import { CspSeatsError, isCspSeatsError } from "../core/errors";
 import type { Money, Order, Subscription } from "../core/model";
 import { toMinorUnits } from "../core/money";
 import type { PlanFinding, SubscriptionPlan } from "../core/plan/types";
 import { planSubscription } from "../core/plan/planner";
-import { readCloudBlueEnv, resolveCloudBlueConfig } from "../backends/cloudblue/config";
 import { quotePlannedChanges } from "../app/quote";
-import { createPortal, resolveBackendConfig, resolvePlanningClock, type BackendConfig, type BackendKind } from "../app/create-backend";
+import { createPortal } from "../app/create-backend";
+import { resolvePlanningClock, resolveRuntimeConfig, type RuntimeConfig } from "../app/runtime-config";
 import type { Portal } from "../backends/portal";
 import type { LineResult, SubscriptionSeatsSettings } from "./resource";
 
@@ -81,11 +81,11 @@ export interface SeatsDiffResult extends pulumi.dynamic.DiffResult {
   readonly detailedDiff: Record<string, { kind: "update"; inputDiff: boolean }>;
 }
 
-interface ProviderSettings {
-  readonly backend: BackendConfig;
-  readonly clock: Clock;
-  readonly orderTimeoutMs: number;
-}
+/** The provider's runtime settings, resolved once per plugin process (see app/runtime-config.ts). */
+type ProviderSettings = RuntimeConfig;
+
+/** The settings a CRUD call runs with: the clock is the one to plan with (pinned, or the portal's own time). */
+type PortalSettings = ProviderSettings & { readonly clock: Clock };
 
 /** `get` over the stack config, as the plugin hands it to `configure`. */
 interface ConfigSource {
@@ -99,6 +99,7 @@ let settings: ProviderSettings | undefined;
  */
 let planningClock: Promise<Clock> | undefined;
 
+/** `csp-seats:<key>` as text (Pulumi hands object values over as JSON text); undefined when unset or blank. */
 function readString(config: ConfigSource | undefined, key: string): string | undefined {
   const value = config?.get(`${CONFIG_NAMESPACE}:${key}`);
   if (value === undefined || value === null) return undefined;
@@ -106,50 +107,13 @@ function readString(config: ConfigSource | undefined, key: string): string | und
   return text.trim() === "" ? undefined : text.trim();
 }
 
-function parseClock(now: string | undefined): Clock {
-  if (now === undefined) return systemClock;
-  try {
-    return createFixedClock(now);
-  } catch {
-    throw new CspSeatsError("CONFIG_NOW", `csp-seats:now "${now}" is not an ISO-8601 time`, "Set it like 2026-11-26T09:00:00Z, or remove it to use the real time.");
-  }
-}
-
 /**
  * Resolves the provider's settings from the stack config (`csp-seats:backend`, `endpoint`, `token` (secret),
- * `statePath`, `now`, `orderTimeoutSeconds`, CloudBlue keys) over the environment (`CSP_SEATS_*`). The embedded
- * portal is the default. Exported for tests; the plugin calls `configure`.
+ * `statePath`, `now`, `orderTimeoutSeconds`, CloudBlue keys) over the environment (`CSP_SEATS_*`), with the
+ * resolver the CLI uses. The embedded portal is the default. Exported for tests; the plugin calls `configure`.
  */
 export function resolveProviderSettings(config: ConfigSource | undefined, env: NodeJS.ProcessEnv, cwd: string): ProviderSettings {
-  const backend = readString(config, "backend");
-  const endpoint = readString(config, "endpoint");
-  const token = readString(config, "token");
-  const statePath = readString(config, "statePath");
-  const cloudblue =
-    (backend ?? env.CSP_SEATS_BACKEND) === "cloudblue"
-      ? resolveCloudBlueConfig((key) => readString(config, key) ?? readCloudBlueEnv(env)(key))
-      : undefined;
-  const resolved = resolveBackendConfig(
-    {
-      ...(backend ? { backend: backend as BackendKind } : {}),
-      ...(endpoint ? { endpoint } : {}),
-      ...(token ? { token } : {}),
-      ...(statePath ? { statePath } : {}),
-      ...(cloudblue ? { cloudblue } : {}),
-    },
-    env,
-    cwd,
-  );
-  const timeoutText = readString(config, "orderTimeoutSeconds") ?? env.CSP_SEATS_ORDER_TIMEOUT_SECONDS;
-  const timeoutSeconds = timeoutText === undefined || timeoutText === "" ? 900 : Number(timeoutText);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
-    throw new CspSeatsError("CONFIG_ORDER_TIMEOUT", `csp-seats:orderTimeoutSeconds "${timeoutText}" is not a positive number`, "Set it to the seconds to wait for an order, e.g. 900.");
-  }
-  return {
-    backend: resolved,
-    clock: parseClock(readString(config, "now") ?? (env.CSP_SEATS_NOW || undefined)),
-    orderTimeoutMs: timeoutSeconds * 1000,
-  };
+  return resolveRuntimeConfig({ config: (key) => readString(config, key), env, cwd });
 }
 
 /** Called once per plugin process with the stack's configuration. */
@@ -163,12 +127,12 @@ function getSettings(): ProviderSettings {
   return settings;
 }
 
-async function withPortal<T>(fn: (portal: Portal, current: ProviderSettings) => Promise<T>): Promise<T> {
+async function withPortal<T>(fn: (portal: Portal, current: PortalSettings) => Promise<T>): Promise<T> {
   const current = getSettings();
   // Only a pinned time (csp-seats:now) overrides the portal's own clock; otherwise plans use the portal's time.
-  const portal = await createPortal(current.backend, current.clock === systemClock ? {} : { clock: current.clock });
+  const portal = await createPortal(current.backend, current.pinnedClock ? { clock: current.pinnedClock } : {});
   try {
-    planningClock ??= resolvePlanningClock(portal, current.clock).catch((error: unknown) => {
+    planningClock ??= resolvePlanningClock(portal, current.pinnedClock).catch((error: unknown) => {
       planningClock = undefined;
       throw error;
     });

@@ -14,7 +14,7 @@ import { runPlan } from "../../provider/cli/commands/plan-command";
 import { openEmbeddedPortal, seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
 import { getDemoFixturePath, loadPortalFixture } from "../../provider/simulator/fixture";
 import type { Portal } from "../../provider/backends/portal";
-import { resolveBackendConfig } from "../../provider/app/create-backend";
+import { resolveBackendConfig } from "../../provider/app/runtime-config";
 
 const NOW = "2026-05-12T09:00:00Z";
 let dir: string;
@@ -45,7 +45,7 @@ async function runCounting(command: CommandRunner): Promise<{ code: number; call
     stderr: new PassThrough(),
     env: {},
     cwd: dir,
-    clock,
+    pinnedClock: clock,
     backend: resolveBackendConfig({ statePath }, {}, dir),
     openPortal: async () => {
       const portal = await openEmbeddedPortal({ statePath, clock });

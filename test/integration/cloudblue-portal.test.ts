@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createManualClock } from "../../provider/core/clock";
 import { isCspSeatsError, type CspSeatsError } from "../../provider/core/errors";
-import type { CloudBlueConfig } from "../../provider/app/create-backend";
+import type { CloudBlueConfig } from "../../provider/backends/cloudblue/config";
 import { CloudBluePortal, type CloudBlueOrderProgress } from "../../provider/backends/cloudblue/cloudblue-portal";
 import { getMarkerPoNumber } from "../../provider/backends/cloudblue/cloudblue-mapping";
 import type { CbSubscriptionDetailed } from "../../provider/backends/cloudblue/simpleapi-types";

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { getCloudBlueEnvName, parseSkuMap, readCloudBlueEnv, resolveCloudBlueConfig } from "../../provider/backends/cloudblue/config";
-import { resolveBackendConfig } from "../../provider/app/create-backend";
+import { resolveBackendConfig } from "../../provider/app/runtime-config";
 
 const BASE = { endpoint: "https://simpleapi.example/1.15", marketplace: "us", subscriptionKey: "sk", username: "u", password: "p" };
 const from = (values: Record<string, string>) => (key: string) => values[key];

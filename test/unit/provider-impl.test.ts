@@ -6,7 +6,6 @@ import { describe, expect, it } from "vitest";
 import { check, configure, diff, resolveProviderSettings, validateInputs } from "../../provider/pulumi/provider-impl";
 import { summarizePlans } from "../../provider/pulumi/resource";
 import type { SubscriptionPlan } from "../../provider/core/plan/types";
-import { systemClock } from "../../provider/core/clock";
 
 const eur = (amount: string) => ({ currency: "EUR", amount });
 
@@ -124,11 +123,19 @@ describe("resolveProviderSettings", () => {
     const settings = resolveProviderSettings(config(values), env, "/project");
     expect(settings.backend.backend).toBe(backend);
     if (statePath) expect(settings.backend.statePath).toBe(statePath);
-    expect(settings.clock !== systemClock).toBe(pinned);
+    expect(settings.pinnedClock !== undefined).toBe(pinned);
   });
 
   it("refuses a csp-seats:now that is not a time", () => {
     expect(() => resolveProviderSettings(config({ "csp-seats:now": "tomorrow" }), {}, "/p")).toThrow(/CONFIG_NOW|not an ISO-8601 time/);
+  });
+
+  it.each([
+    { reason: "an endpoint without a scheme", values: { "csp-seats:endpoint": "localhost:8080" }, code: "CONFIG_ENDPOINT", summary: 'csp-seats:endpoint "localhost:8080" is not an http(s) URL' },
+    { reason: "a time past the sane range", values: { "csp-seats:now": "9999-12-31T23:59:59Z" }, code: "CONFIG_NOW", summary: 'csp-seats:now "9999-12-31T23:59:59Z" is outside the years 2000 to 9998' },
+    { reason: "an unknown backend", values: { "csp-seats:backend": "clodblue" }, code: "CONFIG_BACKEND", summary: 'unknown backend "clodblue" (csp-seats:backend)' },
+  ])("reports $reason with the same coded error as the CLI, naming the stack config key", ({ values, code, summary }) => {
+    expect(() => resolveProviderSettings(config(values), {}, "/p")).toThrow(expect.objectContaining({ code, summary }));
   });
 });
 

@@ -17,7 +17,7 @@ import { systemClock } from "../../core/clock";
 import { CspSeatsError, isCspSeatsError } from "../../core/errors";
 import type { Order, OrderEstimate, OrderLineRequest, OrderRequest, PlaceOrderRequest, Subscription } from "../../core/model";
 import { checkLineChange } from "../../core/rules";
-import type { CloudBlueConfig } from "../../app/create-backend";
+import type { CloudBlueConfig } from "./config";
 import { createGraphClient, type GraphClient } from "../graph/graph-client";
 import { buildSkuUsageLookup, type SkuUsage } from "../graph/sku-usage";
 import { HttpClient, isOutcomeUnknown, type HttpResponse, type HttpRetryInfo } from "../shared/http-client";

@@ -5,7 +5,27 @@
  * a setting means the same thing everywhere and a missing one produces the same error.
  */
 import { CspSeatsError } from "../../core/errors";
-import type { CloudBlueConfig } from "../../app/create-backend";
+
+/** The CloudBlue backend's settings, as resolved from the stack config or the environment. */
+export interface CloudBlueConfig {
+  readonly endpoint: string;
+  readonly marketplace: string;
+  readonly subscriptionKey: string;
+  readonly username: string;
+  readonly password: string;
+  /** The CloudBlue customer whose subscriptions are managed (and whose Microsoft tenant Graph reads); all customers when absent. */
+  readonly customerId?: string;
+  /** Microsoft Graph, for assigned seats (SimpleAPI has no usage field). */
+  readonly graph?: {
+    readonly endpoint?: string;
+    readonly tokenEndpoint?: string;
+    readonly tenantId: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+  };
+  /** CloudBlue mpn -> Microsoft skuPartNumber. */
+  readonly skuMap?: Readonly<Record<string, string>>;
+}
 
 /** The configuration keys, as written in the Pulumi stack config under the `csp-seats:` namespace. */
 export const CLOUDBLUE_CONFIG_KEYS = [
@@ -75,18 +95,20 @@ export function parseSkuMap(text: string): Record<string, string> {
 
 /**
  * Builds a CloudBlueConfig from `get(key)` (keys in CLOUDBLUE_CONFIG_KEYS). Returns undefined when nothing
- * CloudBlue-specific is set (so callers can report "the cloudblue backend needs its settings"); throws
- * CONFIG_CLOUDBLUE naming every missing key when only some are set. Graph settings are all-or-nothing and need
+ * CloudBlue-specific is set, unless `required` (the cloudblue backend is selected); throws CONFIG_CLOUDBLUE
+ * naming every missing key and where to set it otherwise. Graph settings are all-or-nothing and need
  * `customerId`: one tenant's assigned seats must never be attributed to another customer's subscriptions.
  */
-export function resolveCloudBlueConfig(get: (key: string) => string | undefined): CloudBlueConfig | undefined {
+export function resolveCloudBlueConfig(get: (key: string) => string | undefined, options: { required: true }): CloudBlueConfig;
+export function resolveCloudBlueConfig(get: (key: string) => string | undefined, options?: { required?: boolean }): CloudBlueConfig | undefined;
+export function resolveCloudBlueConfig(get: (key: string) => string | undefined, options: { required?: boolean } = {}): CloudBlueConfig | undefined {
   const read = (key: CloudBlueConfigKey): string | undefined => {
     const value = get(key);
     return value === undefined || value.trim() === "" ? undefined : value.trim();
   };
   const required = ["endpoint", "marketplace", "subscriptionKey", "username", "password"] as const;
   const graphKeys = ["graphTenantId", "graphClientId", "graphClientSecret"] as const;
-  if (CLOUDBLUE_CONFIG_KEYS.every((key) => read(key) === undefined)) return undefined;
+  if (!options.required && CLOUDBLUE_CONFIG_KEYS.every((key) => read(key) === undefined)) return undefined;
   const missing = required.filter((key) => read(key) === undefined);
   if (missing.length > 0) {
     fail(`the cloudblue backend is missing ${missing.join(", ")}`, `Set ${missing.map((key) => `csp-seats:${key} (or ${getCloudBlueEnvName(key)})`).join(", ")}.`);

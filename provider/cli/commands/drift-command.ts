@@ -6,11 +6,11 @@
 import { computeDrift } from "../../core/drift";
 import { renderDriftJson, renderDriftMarkdown, renderDriftText } from "../../report";
 import type { CommandRunner } from "../context";
-import { loadDesiredAndObserved, parseReportOptions } from "./plan-command";
+import { DRIFT_SPEC, loadDesiredAndObserved, parseReportOptions } from "./plan-command";
 
 /** Runs `drift`. */
 export const runDrift: CommandRunner = async (args, context) => {
-  const { desiredFile, format } = parseReportOptions(args, "drift");
+  const { desiredFile, format } = parseReportOptions(args, "drift", DRIFT_SPEC);
   const loaded = await loadDesiredAndObserved(desiredFile, context);
   if (!loaded) return 1;
   const report = computeDrift(loaded.desired, loaded.observed, loaded.clock);

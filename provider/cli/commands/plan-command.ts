@@ -11,31 +11,71 @@ import { formatLocatedError, loadDesiredState } from "../../desired/desired-stat
 import type { Clock } from "../../core/clock";
 import type { OrderEstimate, Subscription } from "../../core/model";
 import { planSeats } from "../../core/plan/planner";
-import { resolvePlanningClock } from "../../app/create-backend";
+import { resolvePlanningClock } from "../../app/runtime-config";
 import { quotePlannedChanges } from "../../app/quote";
 import type { Plan } from "../../core/plan/types";
 import { renderPlanJson, renderPlanMarkdown, renderPlanMarkdownChunks, renderPlanText } from "../../report";
-import { parseOptions, UsageError, type CliContext, type CommandRunner } from "../context";
+import { getString, parseCommandArgs, UsageError, type CommandSpec, type ParsedArgs } from "../args";
+import type { CliContext, CommandRunner } from "../context";
 
 /** The output formats of plan and drift. */
 export type ReportFormat = "text" | "json" | "markdown";
 
 const FORMATS: readonly ReportFormat[] = ["text", "json", "markdown"];
 
-/**
- * Parses `--desired FILE` (default ./seats.yaml) and `--format` for plan and drift; `extraValued` names further
- * options the command takes (returned in `options`).
- */
+const GLOBALS_NOTE = "Global options (--backend, --endpoint, --token, --state, --now) go before the command; see csp-seats --help.";
+
+/** plan's options and usage. */
+export const PLAN_SPEC: CommandSpec = {
+  usage: [
+    "Usage: csp-seats [global options] plan [--desired FILE] [--format text|json|markdown] [--output-dir DIR [--max-chars N]]",
+    "",
+    "What an apply would order, with every charge and refund. Reads each desired subscription once from the portal.",
+    "Exit 0 when the plan can be applied (changes or not), 1 on invalid input, a portal error or violations.",
+    "",
+    "Options:",
+    "  --desired FILE      the seats file (default: seats.yaml)",
+    "  --format FORMAT     text (default), json or markdown",
+    "  --output-dir DIR    also write the Markdown plan to DIR as plan-1.md, plan-2.md, ... (one PR comment each)",
+    "  --max-chars N       the largest chunk in characters (default 65000, at least 1000)",
+    "  -h, --help          show this help",
+    "",
+    GLOBALS_NOTE,
+    "",
+  ].join("\n"),
+  options: { desired: { type: "string" }, format: { type: "string" }, "output-dir": { type: "string" }, "max-chars": { type: "string" } },
+};
+
+/** drift's options and usage. */
+export const DRIFT_SPEC: CommandSpec = {
+  usage: [
+    "Usage: csp-seats [global options] drift [--desired FILE] [--format text|json|markdown]",
+    "",
+    "Desired vs purchased vs assigned seats for every managed line, with the money idle seats cost.",
+    "Exit 0 without drift, 2 on drift, 1 on an error (invalid file, portal error, a subscription the portal does not know).",
+    "",
+    "Options:",
+    "  --desired FILE      the seats file (default: seats.yaml)",
+    "  --format FORMAT     text (default), json or markdown",
+    "  -h, --help          show this help",
+    "",
+    GLOBALS_NOTE,
+    "",
+  ].join("\n"),
+  options: { desired: { type: "string" }, format: { type: "string" } },
+};
+
+/** Parses `--desired FILE` (default ./seats.yaml) and `--format` for plan and drift, and the rest of `spec`. */
 export function parseReportOptions(
   args: readonly string[],
   command: string,
-  extraValued: readonly string[] = [],
-): { desiredFile: string; format: ReportFormat; options: Record<string, string | true> } {
-  const { options, positionals } = parseOptions(args, { valued: ["desired", "format", ...extraValued] });
-  if (positionals.length > 0) throw new UsageError(`${command} takes no positional arguments (got "${positionals[0]}"); use --desired FILE`);
-  const format = ((options.format as string | undefined) ?? "text") as ReportFormat;
-  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${format}"`);
-  return { desiredFile: (options.desired as string | undefined) ?? "seats.yaml", format, options };
+  spec: CommandSpec,
+): { desiredFile: string; format: ReportFormat; parsed: ParsedArgs } {
+  const parsed = parseCommandArgs(args, spec);
+  if (parsed.positionals.length > 0) throw new UsageError(`${command} takes no positional arguments (got "${parsed.positionals[0]}"); use --desired FILE`, spec.usage);
+  const format = (getString(parsed, "format") ?? "text") as ReportFormat;
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${format}"`, spec.usage);
+  return { desiredFile: getString(parsed, "desired") ?? "seats.yaml", format, parsed };
 }
 
 /**
@@ -57,7 +97,7 @@ export async function loadDesiredAndObserved(
   const portal = await context.openPortal();
   try {
     const observed = await portal.listSubscriptions({ ids: desired.subscriptions.map((s) => s.id) });
-    const clock = await resolvePlanningClock(portal, context.clock);
+    const clock = await resolvePlanningClock(portal, context.pinnedClock);
     // A portal with its own rating engine quotes each subscription's changes: the plan shows what it will charge.
     const quotes = new Map<string, OrderEstimate>();
     if (options.quote && portal.ownRating) {
@@ -76,10 +116,10 @@ export async function loadDesiredAndObserved(
 
 const CHUNK_FILE = /^plan-\d+\.md$/;
 
-function parseMaxChars(value: string | true | undefined): number | undefined {
+function parseMaxChars(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const max = Number(value);
-  if (typeof value !== "string" || !Number.isSafeInteger(max) || max < 1000) throw new UsageError(`--max-chars must be a whole number of at least 1000, got "${String(value)}"`);
+  if (!Number.isSafeInteger(max) || max < 1000) throw new UsageError(`--max-chars must be a whole number of at least 1000, got "${value}"`, PLAN_SPEC.usage);
   return max;
 }
 
@@ -100,16 +140,16 @@ export async function writePlanMarkdownChunks(plan: Plan, dir: string, maxChars?
 
 /** Runs `plan`. `--output-dir DIR` also writes the Markdown plan as comment-sized chunks (`--max-chars`, default 65,000). */
 export const runPlan: CommandRunner = async (args, context) => {
-  const { desiredFile, format, options } = parseReportOptions(args, "plan", ["output-dir", "max-chars"]);
-  const maxChars = parseMaxChars(options["max-chars"]);
+  const { desiredFile, format, parsed } = parseReportOptions(args, "plan", PLAN_SPEC);
+  const maxChars = parseMaxChars(getString(parsed, "max-chars"));
+  const outputDir = getString(parsed, "output-dir");
   const loaded = await loadDesiredAndObserved(desiredFile, context, { quote: true });
   if (!loaded) return 1;
   const plan = planSeats(loaded.desired, loaded.observed, loaded.clock, loaded.quotes);
   context.stdout.write(format === "json" ? renderPlanJson(plan) : format === "markdown" ? renderPlanMarkdown(plan) : renderPlanText(plan));
-  if (typeof options["output-dir"] === "string") {
-    const dir = path.resolve(context.cwd, options["output-dir"]);
-    const names = await writePlanMarkdownChunks(plan, dir, maxChars);
-    context.stderr.write(`wrote the plan as ${names.length} Markdown chunk(s) to ${options["output-dir"]}: ${names.join(", ")}\n`);
+  if (outputDir !== undefined) {
+    const names = await writePlanMarkdownChunks(plan, path.resolve(context.cwd, outputDir), maxChars);
+    context.stderr.write(`wrote the plan as ${names.length} Markdown chunk(s) to ${outputDir}: ${names.join(", ")}\n`);
   }
   return plan.hasViolations ? 1 : 0;
 };

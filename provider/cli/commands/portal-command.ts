@@ -5,9 +5,11 @@
  */
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { systemClock, type Clock } from "../../core/clock";
+import type { Clock } from "../../core/clock";
+import { findClosestName } from "../../core/closest-name";
 import type { Order, OutboxMessage } from "../../core/model";
-import { UsageError, parseOptions, type CliContext, type CommandRunner } from "../context";
+import { getString, parseCommandArgs, refusePositionals, UsageError, type CommandSpec } from "../args";
+import type { CliContext, CommandRunner } from "../context";
 
 const USAGE = [
   "Usage:",
@@ -15,28 +17,60 @@ const USAGE = [
   "  csp-seats portal seed [--fixture FILE]                             load a fixture (default: the built-in demo)",
   "  csp-seats portal outbox [--format text|json]                       e-mails the portal sent",
   "  csp-seats portal orders [--format text|json]                       orders placed",
+  "",
+  "The portal's state file: --state FILE before `portal` (or CSP_SEATS_STATE; default .csp-seats/portal-state.json).",
+  "`csp-seats portal <command> --help` shows a command's options.",
 ].join("\n");
+
+function buildUsage(synopsis: string, summary: string, options: readonly string[]): string {
+  return [`Usage: csp-seats [--state FILE] [--now ISO-TIME] portal ${synopsis}`, "", summary, "", "Options:", ...options, "  -h, --help            show this help", ""].join("\n");
+}
+
+const SERVE_SPEC: CommandSpec = {
+  usage: buildUsage("serve [--port N] [--host HOST] [--token T]", "Runs the embedded portal as an HTTP API (schema/portal-openapi.yaml) until Ctrl-C.", [
+    "  --port N              the port (default 8080; 0 picks a free one)",
+    "  --host HOST           the address to listen on (default 127.0.0.1)",
+    "  --token T             the bearer token clients send (default: CSP_SEATS_TOKEN, or a new one)",
+  ]),
+  options: { port: { type: "string" }, host: { type: "string" }, token: { type: "string" } },
+};
+
+const SEED_SPEC: CommandSpec = {
+  usage: buildUsage("seed [--fixture FILE]", "Loads a fixture into the state file, replacing what was there.", ["  --fixture FILE        a portal fixture (default: the built-in demo; see docs/portal-fixture.md)"]),
+  options: { fixture: { type: "string" } },
+};
+
+const READ_SPECS: Record<"outbox" | "orders", CommandSpec> = {
+  outbox: {
+    usage: buildUsage("outbox [--format text|json]", "The e-mails the portal sent (order confirmations, renewal notices).", ["  --format text|json    text (default) or json"]),
+    options: { format: { type: "string" } },
+  },
+  orders: {
+    usage: buildUsage("orders [--format text|json]", "The orders placed, newest last.", ["  --format text|json    text (default) or json"]),
+    options: { format: { type: "string" } },
+  },
+};
 
 /** The portal's own clock unless the user pinned time with --now (the wall clock would override the fixture's time). */
 function getPinnedClock(context: CliContext): { clock?: Clock } {
-  return context.clock === systemClock ? {} : { clock: context.clock };
+  return context.pinnedClock ? { clock: context.pinnedClock } : {};
 }
 
 function getStatePath(context: CliContext): string {
-  if (!context.backend.statePath) throw new UsageError("the portal commands need a state file (--state FILE)");
+  if (!context.backend.statePath) throw new UsageError("the portal commands need a state file (--state FILE)", USAGE);
   return context.backend.statePath;
 }
 
-function parseFormat(value: string | true | undefined): "text" | "json" {
+function parseFormat(value: string | undefined, usage: string): "text" | "json" {
   if (value === undefined) return "text";
   if (value === "text" || value === "json") return value;
-  throw new UsageError(`--format must be text or json, got "${String(value)}"`);
+  throw new UsageError(`--format must be text or json, got "${value}"`, usage);
 }
 
-function parsePort(value: string | true | undefined): number {
+function parsePort(value: string | undefined): number {
   if (value === undefined) return 8080;
   const port = Number(value);
-  if (typeof value !== "string" || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${String(value)}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${value}"`, SERVE_SPEC.usage);
   return port;
 }
 
@@ -47,11 +81,11 @@ async function openPortal(context: CliContext) {
 
 /** Runs the API until SIGINT/SIGTERM, then closes the server and the portal. */
 async function runServe(args: string[], context: CliContext): Promise<number> {
-  const { options, positionals } = parseOptions(args, { valued: ["port", "host", "token"] });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const port = parsePort(options.port);
-  const host = typeof options.host === "string" ? options.host : "127.0.0.1";
-  const given = typeof options.token === "string" ? options.token : context.backend.token;
+  const parsed = parseCommandArgs(args, SERVE_SPEC);
+  refusePositionals(parsed, SERVE_SPEC.usage);
+  const port = parsePort(getString(parsed, "port"));
+  const host = getString(parsed, "host") ?? "127.0.0.1";
+  const given = getString(parsed, "token") ?? context.backend.token;
   const token = given ?? randomBytes(24).toString("base64url");
   const { createPortalServer } = await import("../../simulator/server/server.js");
   const portal = await openPortal(context);
@@ -96,18 +130,19 @@ async function runServe(args: string[], context: CliContext): Promise<number> {
 }
 
 async function runSeed(args: string[], context: CliContext): Promise<number> {
-  const { options, positionals } = parseOptions(args, { valued: ["fixture"] });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const parsed = parseCommandArgs(args, SEED_SPEC);
+  refusePositionals(parsed, SEED_SPEC.usage);
+  const fixtureFile = getString(parsed, "fixture");
   const { getDemoFixturePath, loadPortalFixture } = await import("../../simulator/fixture.js");
   const { seedEmbeddedPortal } = await import("../../simulator/embedded-portal.js");
-  const file = typeof options.fixture === "string" ? options.fixture : getDemoFixturePath();
+  const file = fixtureFile ?? getDemoFixturePath();
   const fixture = await loadPortalFixture(file);
   const statePath = getStatePath(context);
   await seedEmbeddedPortal({ statePath, fixture, ...getPinnedClock(context) });
   const lines = fixture.subscriptions.reduce((sum, sub) => sum + sub.lines.length, 0);
   context.stdout.write(
     `seeded ${fixture.subscriptions.length} subscription(s) with ${lines} license line(s) for ${fixture.customers.length} customer(s)\n` +
-      `  from ${typeof options.fixture === "string" ? file : "the built-in demo fixture"}\n  into ${statePath}\n`,
+      `  from ${fixtureFile !== undefined ? file : "the built-in demo fixture"}\n  into ${statePath}\n`,
   );
   for (const sub of fixture.subscriptions) {
     context.stdout.write(`  ${sub.id}  ${sub.name}  (${sub.lines.map((line) => `${line.sku} ${line.limit}`).join(", ")})\n`);
@@ -131,9 +166,10 @@ function formatOrdersText(orders: readonly Order[]): string {
 }
 
 async function runRead(kind: "outbox" | "orders", args: string[], context: CliContext): Promise<number> {
-  const { options, positionals } = parseOptions(args, { valued: ["format"] });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const format = parseFormat(options.format);
+  const spec = READ_SPECS[kind];
+  const parsed = parseCommandArgs(args, spec);
+  refusePositionals(parsed, spec.usage);
+  const format = parseFormat(getString(parsed, "format"), spec.usage);
   const portal = await openPortal(context);
   try {
     if (kind === "outbox") {
@@ -149,6 +185,11 @@ async function runRead(kind: "outbox" | "orders", args: string[], context: CliCo
   }
 }
 
+/** The usage of `csp-seats portal` and its commands. */
+export const PORTAL_USAGE = `${USAGE}\n`;
+
+const PORTAL_COMMANDS = ["serve", "seed", "outbox", "orders"];
+
 /** `csp-seats portal <serve|seed|outbox|orders>`. */
 export const runPortal: CommandRunner = async (args, context) => {
   const [sub, ...rest] = args;
@@ -163,9 +204,12 @@ export const runPortal: CommandRunner = async (args, context) => {
     case undefined:
     case "help":
     case "--help":
-      context.stdout.write(`${USAGE}\n`);
+    case "-h":
+      context.stdout.write(PORTAL_USAGE);
       return sub === undefined ? 1 : 0;
-    default:
-      throw new UsageError(`unknown portal command "${sub}"\n${USAGE}`);
+    default: {
+      const closest = findClosestName(sub, PORTAL_COMMANDS);
+      throw new UsageError(`unknown portal command "${sub}"${closest ? ` (did you mean "${closest}"?)` : ""}`, PORTAL_USAGE);
+    }
   }
 };
