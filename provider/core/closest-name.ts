@@ -22,6 +22,8 @@ export function measureEditDistance(a: string, b: string): number {
  * finds nothing. A candidate that starts with the input (an abbreviation such as `--out`) also counts.
  */
 export function findClosestName(input: string, candidates: readonly string[]): string | undefined {
+  // A long "name" is no typo of a short one, and measuring it would cost length x length.
+  if (input.length > 64) return undefined;
   const wanted = input.toLowerCase();
   let best: { name: string; distance: number } | undefined;
   for (const name of candidates) {

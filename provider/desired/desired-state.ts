@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs/promises";
 import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
+import { findClosestName } from "../core/closest-name";
 import { CspSeatsError } from "../core/errors";
 import type { DesiredSettings, DesiredState, DowngradePolicy, Guardrails } from "../core/desired-types";
 import { capErrors, formatLocatedError, formatPath, parseLocatedYaml, YAML_LIMITS, type LocatedError, type LocatedYaml } from "../core/located-yaml";
@@ -79,7 +80,7 @@ function describeSchemaError(error: ErrorObject, segments: readonly string[], da
     case "additionalProperties": {
       const extra = String((error.params as { additionalProperty: string }).additionalProperty);
       const known = Object.keys(propertiesFor(segments));
-      const suggestion = suggest(extra, known);
+      const suggestion = findClosestName(extra, known);
       return {
         code: "SCHEMA_UNKNOWN_PROPERTY",
         message: `unknown property "${extra}"${suggestion ? ` (did you mean "${suggestion}"?)` : known.length ? ` (expected one of: ${known.join(", ")})` : ""}`,
@@ -122,33 +123,6 @@ function propertiesFor(segments: readonly string[]): Record<string, unknown> {
   if (last === "guardrails") return defs.guardrails.properties ?? {};
   if (segments[0] === "subscriptions" && segments.length === 2) return defs.subscription.properties ?? {};
   return {};
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const saved = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-      previous = saved;
-    }
-  }
-  return row[b.length];
-}
-
-function suggest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = editDistance(word, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 function toSettings(raw: Record<string, unknown> | undefined): DesiredSettings {
