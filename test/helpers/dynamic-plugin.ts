@@ -49,7 +49,7 @@ export async function prepareProviderPackage(): Promise<void> {
  */
 export async function serializeSeatsProvider(): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { subscriptionSeatsProvider: provider } = require(path.join(ROOT, "dist", "provider", "resource.js"));
+  const { subscriptionSeatsProvider: provider } = require(path.join(ROOT, "dist", "provider", "pulumi", "resource.js"));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sc = require("@pulumi/pulumi/runtime/closure/serializeClosure");
   const serialized = await sc.serializeFunction(() => provider, { allowSecrets: true });
