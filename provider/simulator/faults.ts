@@ -6,6 +6,7 @@
  */
 import type { PortalState } from "./portal-state";
 
+/** What a fault does to a matching request. */
 export type FaultKind =
   /** Delay the response by `latencyMs`. */
   | "latency"
@@ -16,6 +17,7 @@ export type FaultKind =
   /** Do the work (commit the order), then destroy the socket: the client never sees the reply. */
   | "commit-then-drop";
 
+/** One fault: which requests it hits, what it does, how often. */
 export interface FaultRule {
   /** `METHOD /path-pattern`, e.g. `POST /v1/orders`, `GET /v1/subscriptions/*`, or `*` for every route. */
   readonly route: string;

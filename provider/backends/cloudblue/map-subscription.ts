@@ -42,6 +42,7 @@ export interface LineUsage {
   readonly usageScope?: string;
 }
 
+/** What mapping a subscription needs besides the subscription itself. */
 export interface SubscriptionContext {
   readonly now: Date;
   /** Orders of this subscription created within the reduction window (168 h), any status. */

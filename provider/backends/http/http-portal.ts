@@ -9,6 +9,7 @@ import type { Order, OrderEstimate, OrderRequest, PlaceOrderRequest, Subscriptio
 import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../portal";
 import { HttpClient, isOutcomeUnknown, isTransientHttpError, type HttpClientOptions, type HttpResponse } from "../shared/http-client";
 
+/** The http backend's settings; HttpClient options override its defaults. */
 export interface HttpPortalOptions extends Partial<Omit<HttpClientOptions, "baseUrl">> {
   /** Base URL of the API, e.g. `http://127.0.0.1:8080`. */
   readonly endpoint: string;

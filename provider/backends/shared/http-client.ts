@@ -10,8 +10,10 @@ import { Pool } from "undici";
 import { CspSeatsError, isCspSeatsError } from "../../core/errors";
 import { createHttpRetryPolicy, getHttpRetryDelay, isTransientHttpError, parseRetryAfter, retry, type RetryInfo, type RetryOptions } from "./retry";
 
+/** The methods the backends use. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
+/** A response as the client returns it. */
 export interface HttpResponse<T> {
   status: number;
   /** Lower-case header names; repeated headers joined with ", ". */
@@ -21,6 +23,7 @@ export interface HttpResponse<T> {
   correlationId?: string;
 }
 
+/** Told to `onRetry` before each retry (the error already redacted). */
 export interface HttpRetryInfo {
   /** The attempt that failed, from 1. */
   attempt: number;
@@ -30,6 +33,7 @@ export interface HttpRetryInfo {
   error: CspSeatsError;
 }
 
+/** How a client connects, authenticates, retries and maps errors. */
 export interface HttpClientOptions {
   /** Origin plus an optional path prefix, e.g. `http://127.0.0.1:8080` or `https://api.example.com/simpleapi/1.15`. */
   baseUrl: string;
@@ -63,6 +67,7 @@ export interface HttpClientOptions {
   signal?: AbortSignal;
 }
 
+/** One request. */
 export interface HttpRequest {
   method: HttpMethod;
   /** Path below the base URL, e.g. `/v1/orders`. */

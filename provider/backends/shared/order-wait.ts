@@ -21,6 +21,7 @@ export interface OrderProgress {
   readonly elapsedMs: number;
 }
 
+/** How long to wait, whom to tell, and (for tests) how time passes. */
 export interface OrderWaitOptions {
   /** Give up after this long (the order stays in the portal). */
   readonly timeoutMs: number;

@@ -32,6 +32,7 @@ export interface ServablePortal extends Portal {
   listSubscriptionsPage?(options: { ids?: readonly string[]; customerId?: string; pageSize?: number; pageToken?: string }): Promise<SubscriptionPage>;
 }
 
+/** What the portal API server serves, and how. */
 export interface PortalServerOptions {
   readonly portal: ServablePortal;
   /** The bearer token every route but /healthz requires. */
