@@ -4,6 +4,10 @@
  */
 import type { Money } from "./model";
 import { CspSeatsError } from "./errors";
+import { daysBetween } from "./dates";
+
+// The date helpers moved to dates.ts; re-exported for the modules that still import them from here.
+export { daysBetween, toDateString } from "./dates";
 
 const MINOR_DIGITS: Record<string, number> = { JPY: 0, KRW: 0, HUF: 2, CLP: 0, ISK: 0, KWD: 3, BHD: 3, JOD: 3, OMR: 3, TND: 3 };
 
@@ -41,6 +45,44 @@ export function formatMinorUnits(minor: bigint, currency: string): string {
   const whole = digits === 0 ? abs : abs.slice(0, -digits);
   const fraction = digits === 0 ? "" : `.${abs.slice(-digits)}`;
   return `${negative ? "-" : ""}${whole}${fraction}`;
+}
+
+/** An exact decimal number: `value / 10^scale` (e.g. "4.1234" = 41234n / 10^4). */
+export interface ExactDecimal {
+  readonly value: bigint;
+  readonly scale: number;
+}
+
+const SIGNED_DECIMAL = /^([+-])?(\d+)(?:\.(\d+))?$/;
+
+/** Parses a decimal string of any precision ("4.1234", "+3", "-0.5") exactly; MONEY_INVALID otherwise. */
+export function parseDecimal(amount: string): ExactDecimal {
+  const match = SIGNED_DECIMAL.exec(amount.trim());
+  if (!match) {
+    throw new CspSeatsError("MONEY_INVALID", `"${amount}" is not a decimal amount`, "Write amounts as decimal strings such as \"12.34\".");
+  }
+  const fraction = match[3] ?? "";
+  const value = BigInt(`${match[2]}${fraction}`);
+  return { value: match[1] === "-" ? -value : value, scale: fraction.length };
+}
+
+function rescaleDecimal(decimal: ExactDecimal, scale: number): bigint {
+  return decimal.value * 10n ** BigInt(scale - decimal.scale);
+}
+
+/** Rounds an exact decimal to minor units of `currency`, half away from zero ("3.865" -> 387n, "-3.865" -> -387n). */
+export function roundToMinorUnits(decimal: ExactDecimal, currency: string): bigint {
+  const digits = getMinorDigits(currency);
+  if (decimal.scale <= digits) return rescaleDecimal(decimal, digits);
+  return divideRoundHalfUp(decimal.value, 10n ** BigInt(decimal.scale - digits));
+}
+
+/** Sums decimal strings exactly, then rounds once to minor units of `currency` (half away from zero). */
+export function sumDecimalsToMinorUnits(amounts: readonly string[], currency: string): bigint {
+  const parsed = amounts.map(parseDecimal);
+  const scale = Math.max(0, ...parsed.map((d) => d.scale));
+  const total = parsed.reduce((sum, d) => sum + rescaleDecimal(d, scale), 0n);
+  return roundToMinorUnits({ value: total, scale }, currency);
 }
 
 /** Builds Money from minor units. */
@@ -121,21 +163,6 @@ export function divideRoundHalfUp(numerator: bigint, denominator: bigint): bigin
   const abs = negative ? -numerator : numerator;
   const q = (abs * 2n + denominator) / (denominator * 2n);
   return negative ? -q : q;
-}
-
-const DAY_MS = 86_400_000;
-
-/** Days from date `from` to date `to` (YYYY-MM-DD, UTC), `to` exclusive. */
-export function daysBetween(from: string, to: string): number {
-  const a = Date.parse(`${from}T00:00:00Z`);
-  const b = Date.parse(`${to}T00:00:00Z`);
-  if (Number.isNaN(a) || Number.isNaN(b)) throw new TypeError(`Expected YYYY-MM-DD dates, got ${from} and ${to}`);
-  return Math.round((b - a) / DAY_MS);
-}
-
-/** The UTC calendar date (YYYY-MM-DD) of `at`. */
-export function toDateString(at: Date): string {
-  return at.toISOString().slice(0, 10);
 }
 
 /**

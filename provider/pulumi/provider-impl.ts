@@ -20,6 +20,7 @@ import { quotePlannedChanges } from "../app/quote";
 import { createPortal } from "../app/create-backend";
 import { resolvePlanningClock, resolveRuntimeConfig, type RuntimeConfig } from "../app/runtime-config";
 import type { Portal } from "../backends/portal";
+import { waitForOrder } from "../backends/shared/order-wait";
 import type { LineResult, SubscriptionSeatsSettings } from "./resource";
 
 /** The stack config namespace the provider reads (`csp-seats:backend`, ...). */
@@ -484,37 +485,6 @@ class PartialFailure extends Error {
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls the order until it completes or fails, reporting each status change. */
-async function waitForOrder(portal: Portal, order: Order, subscriptionId: string, timeoutMs: number, clock: () => number): Promise<Order> {
-  const started = clock();
-  let current = order;
-  let lastStatus = order.status;
-  let interval = 200;
-  let lastReport = started;
-  while (current.status === "submitted" || current.status === "processing") {
-    if (clock() - started > timeoutMs) {
-      throw new CspSeatsError(
-        "ORDER_TIMEOUT",
-        `order ${current.id} for subscription ${subscriptionId} is still ${current.status} after ${Math.round(timeoutMs / 1000)} s`,
-        "Check the order in the portal; run `pulumi refresh` once it completes (the same plan never orders twice). Raise csp-seats:orderTimeoutSeconds for slow portals.",
-      );
-    }
-    await delay(interval);
-    interval = Math.min(interval * 2, 5_000);
-    current = await portal.getOrder(current.id);
-    if (current.status !== lastStatus || clock() - lastReport >= 30_000) {
-      lastStatus = current.status;
-      lastReport = clock();
-      await report("info", `csp-seats ${subscriptionId}: order ${current.id} ${current.status} (${Math.round((clock() - started) / 1000)} s)`);
-    }
-  }
-  return current;
-}
-
 /** Checks the subscription after the order: every `now` line has its new limit, every `renewal` line is scheduled. */
 function findUnverifiedLines(plan: SubscriptionPlan, after: Subscription): string[] {
   const problems: string[] = [];
@@ -585,7 +555,10 @@ async function converge(inputs: CheckedInputs): Promise<SubscriptionSeatsOutputs
       throw wrapError(`cannot place the order for subscription ${id}`, error);
     }
     await report("info", `csp-seats ${id}: order ${order.id} ${order.status}`);
-    const done = await waitForOrder(portal, order, id, current.orderTimeoutMs, () => Date.now());
+    const done = await waitForOrder(portal, order, {
+      timeoutMs: current.orderTimeoutMs,
+      onProgress: ({ order: polled, elapsedMs }) => report("info", `csp-seats ${id}: order ${polled.id} ${polled.status} (${Math.round(elapsedMs / 1000)} s)`),
+    });
     const after = await portal.getSubscription(id);
     const lineResults = toLineResults(done);
     const replanned = planSubscription(toDesiredSubscription(base), {}, after, current.clock.now());

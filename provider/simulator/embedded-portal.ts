@@ -23,10 +23,10 @@ import {
   listOrdersInState,
   listSubscriptionPage,
   placeOrderInState,
-  takeFaultFromState,
   type SubscriptionPage,
   type SubscriptionPageOptions,
 } from "./order-engine";
+import { takeFaultFromState } from "./faults";
 import { createPortalState, getPortalNow, STATE_VERSION, type PortalState } from "./portal-state";
 import { createNotSeededError, readStateSnapshot, transactState, withStateLock, writeStateFile } from "./state-store";
 

@@ -10,7 +10,8 @@ import addFormats from "ajv-formats";
 import { parseLocatedYaml } from "../core/located-yaml";
 import { CspSeatsError } from "../core/errors";
 import type { PaymentMethod, SubscriptionStatus } from "../core/model";
-import { daysBetween, parseMinorUnits } from "../core/money";
+import { daysBetween } from "../core/dates";
+import { parseMinorUnits } from "../core/money";
 import type { FaultRule } from "./faults";
 
 /** A customer (tenant) of the fixture. */

@@ -4,6 +4,7 @@
  * periods and renews terms. Pure: no I/O, time comes in as an argument.
  */
 import type { Eligibility, LicenseLine, Money, Order, OutboxMessage, PaymentMethod, RefundableBatch, ScheduledChange, Subscription, SubscriptionStatus } from "../core/model";
+import { addDays, addMonths, startOfDay } from "../core/dates";
 import { createMoney } from "../core/money";
 import { createBatch } from "../core/rules";
 import type { FaultRule } from "./faults";
@@ -78,34 +79,8 @@ export interface PortalState {
   counters: { order: number; message: number };
 }
 
-const DAY_MS = 86_400_000;
-
-/** `date` (YYYY-MM-DD) plus `days`. */
-export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
-
-function getDaysInMonth(year: number, monthIndex: number): number {
-  return new Date(Date.UTC(year, monthIndex + 1, 0)).getUTCDate();
-}
-
-/** `date` plus `months`, landing on `anchorDay` (or the month's last day when it is shorter). */
-export function addMonths(date: string, months: number, anchorDay = Number(date.slice(8, 10))): string {
-  const year = Number(date.slice(0, 4));
-  const monthIndex = Number(date.slice(5, 7)) - 1 + months;
-  const y = year + Math.floor(monthIndex / 12);
-  const m = ((monthIndex % 12) + 12) % 12;
-  const d = Math.min(anchorDay, getDaysInMonth(y, m));
-  return `${String(y).padStart(4, "0")}-${String(m + 1).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
-}
-
 const TERM_MONTHS: Record<TermDuration, number> = { P1M: 1, P1Y: 12, P3Y: 36 };
 const CYCLE_MONTHS: Record<BillingCycle, number> = { monthly: 1, annual: 12 };
-
-/** Midnight UTC at the start of `date`, in ms. */
-function startOf(date: string): number {
-  return Date.parse(`${date}T00:00:00Z`);
-}
 
 /** Builds a fresh state from a validated fixture. */
 export function createPortalState(fixture: PortalFixture, options: { seededAt: Date; epoch: string }): PortalState {
@@ -250,7 +225,7 @@ function rollBillingPeriod(sub: StoredSubscription): void {
  */
 function renewSubscription(sub: StoredSubscription): void {
   const renewalDate = addDays(sub.termEnd, 1);
-  const renewedAt = new Date(startOf(renewalDate));
+  const renewedAt = new Date(startOfDay(renewalDate));
   sub.revision += 1;
   if (!sub.autoRenew) {
     sub.status = "terminated";
@@ -273,8 +248,8 @@ function renewSubscription(sub: StoredSubscription): void {
  */
 export function getNextCalendarEvent(sub: StoredSubscription): { at: number; kind: "renewal" | "billing" } | undefined {
   if (sub.status === "terminated") return undefined;
-  const renewalAt = startOf(addDays(sub.termEnd, 1));
-  const billingAt = startOf(sub.billingPeriod.end);
+  const renewalAt = startOfDay(addDays(sub.termEnd, 1));
+  const billingAt = startOfDay(sub.billingPeriod.end);
   return renewalAt <= billingAt ? { at: renewalAt, kind: "renewal" } : { at: billingAt, kind: "billing" };
 }
 

@@ -17,6 +17,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { CspSeatsError } from "../core/errors";
 
 /** A lock older than this is considered abandoned (transactions take milliseconds). */
@@ -108,6 +109,7 @@ async function removeOrphanTempFiles(statePath: string, pid: number): Promise<vo
   await Promise.all(names.filter((name) => name.startsWith(prefix) && name.endsWith(".tmp")).map((name) => fs.rm(path.join(dir, name), { force: true })));
 }
 
+/** Takes the state file's lock, waiting up to LOCK_TIMEOUT_MS for its holder and breaking a stale one. */
 async function acquireLock(statePath: string): Promise<LockOwner> {
   const lockPath = getLockPath(statePath);
   const owner: LockOwner = {
@@ -151,8 +153,10 @@ async function acquireLock(statePath: string): Promise<LockOwner> {
         { status: 503, details: { statePath, lockPath } },
       );
     }
-    // Bounded exponential backoff with jitter, so N waiters do not retry in lockstep.
-    await new Promise((resolve) => setTimeout(resolve, delay + Math.floor(Math.random() * delay)));
+    // Bounded exponential backoff with jitter, so N waiters do not retry in lockstep. A plain loop, not the
+    // backends' p-retry policy: the waits are milliseconds on a local file, a stale lock is broken and retried at
+    // once (no wait), the bound is time rather than a count, and the simulator does not depend on the backends.
+    await sleep(delay + Math.floor(Math.random() * delay));
     delay = Math.min(delay * 2, 50);
   }
 }

@@ -214,7 +214,7 @@ async function startCloudBlueBackend(): Promise<SeatsBackend> {
         { mpn: BASIC_MPN, vendor: "Microsoft", name: "Microsoft 365 Business Basic", minimumQuantity: "1", maximumQuantity: "300" },
         { mpn: EXCHANGE_MPN, vendor: "Microsoft", name: "Exchange Online (Plan 1)", minimumQuantity: "1", maximumQuantity: "300" },
       ],
-      // Completes on the first poll: the CloudBlue backend waits 5 s between polls and the plugin cannot be told otherwise.
+      // Completes on the first poll, which the shared order wait makes 200 ms after placing (its first backoff).
       pollsToComplete: 1,
       now: () => at,
     },

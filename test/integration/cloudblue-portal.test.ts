@@ -7,7 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createManualClock } from "../../provider/core/clock";
 import { isCspSeatsError, type CspSeatsError } from "../../provider/core/errors";
 import type { CloudBlueConfig } from "../../provider/backends/cloudblue/config";
-import { CloudBluePortal, type CloudBlueOrderProgress } from "../../provider/backends/cloudblue/cloudblue-portal";
+import { CloudBluePortal } from "../../provider/backends/cloudblue/cloudblue-portal";
+import { waitForOrder } from "../../provider/backends/shared/order-wait";
+import type { Order } from "../../provider/core/model";
 import { getMarkerPoNumber } from "../../provider/backends/cloudblue/cloudblue-mapping";
 import type { CbSubscriptionDetailed } from "../../provider/backends/cloudblue/simpleapi-types";
 import { buildCbSubscription, OpenApiContract, startCloudBlueTestServer, type CloudBlueTestServer } from "../helpers/cloudblue-test-server";
@@ -43,7 +45,8 @@ interface Harness {
   portal: CloudBluePortal;
   clock: ReturnType<typeof createManualClock>;
   sleeps: number[];
-  progress: CloudBlueOrderProgress[];
+  /** The statuses the shared order wait reported. */
+  progress: string[];
   logs: string[];
   config: CloudBlueConfig;
 }
@@ -51,7 +54,7 @@ interface Harness {
 let contract: OpenApiContract;
 let h: Harness;
 
-async function open(options: { graph?: boolean; pageSize?: number; maxPolls?: number } = {}): Promise<Harness> {
+async function open(options: { graph?: boolean; pageSize?: number } = {}): Promise<Harness> {
   contract ??= new OpenApiContract();
   const clock = createManualClock(NOW);
   const cloudblue = await startCloudBlueTestServer(
@@ -81,16 +84,14 @@ async function open(options: { graph?: boolean; pageSize?: number; maxPolls?: nu
     skuMap: { [BASIC]: "O365_BUSINESS_ESSENTIALS", [EXCHANGE]: "EXCHANGESTANDARD" },
   };
   const sleeps: number[] = [];
-  const progress: CloudBlueOrderProgress[] = [];
+  const progress: string[] = [];
   const logs: string[] = [];
   const portal = new CloudBluePortal(config, {
     clock,
     sleep: async (ms) => {
       sleeps.push(ms);
     },
-    pollIntervalMs: 2000,
-    maxPolls: options.maxPolls ?? 10,
-    onProgress: (p) => progress.push(p),
+    orderTimeoutMs: 60_000,
     log: (line) => logs.push(line),
     pageSize: options.pageSize ?? 100,
   });
@@ -103,6 +104,23 @@ async function reopen(options: Parameters<typeof open>[0]): Promise<void> {
   await h.cloudblue.close();
   await h.graph.close();
   h = await open(options);
+}
+
+/**
+ * Waits for a placed order with the shared order wait, as the provider does: on a virtual clock that the
+ * injected sleep moves on, so `timeoutMs` is reached without anyone sleeping.
+ */
+async function wait(placed: Promise<Order>, timeoutMs = 60_000): Promise<Order> {
+  let now = 0;
+  return waitForOrder(h.portal, await placed, {
+    timeoutMs,
+    now: () => now,
+    sleep: async (ms) => {
+      h.sleeps.push(ms);
+      now += ms;
+    },
+    onProgress: ({ order }) => void h.progress.push(order.status),
+  });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<CspSeatsError> {
@@ -213,9 +231,13 @@ describe("quotes", () => {
 });
 
 describe("orders", () => {
-  it("places ONE change order carrying every line, polls it to completion and the limits change", async () => {
+  it("places ONE change order carrying every line, the shared wait polls it to completion and the limits change", async () => {
     const sub = await h.portal.getSubscription("1000017");
-    const order = await h.portal.placeOrder({ subscriptionId: "1000017", expectedRevision: sub.revision, idempotencyKey: "plan-1000017-a", lines: [{ sku: BASIC, quantity: 24, effective: "now" }] });
+    const placed = h.portal.placeOrder({ subscriptionId: "1000017", expectedRevision: sub.revision, idempotencyKey: "plan-1000017-a", lines: [{ sku: BASIC, quantity: 24, effective: "now" }] });
+    // placeOrder returns the order as placed; it is not polled until the caller waits for it.
+    expect(await placed).toMatchObject({ status: "submitted", idempotencyKey: "plan-1000017-a" });
+    expect(h.cloudblue.count("GET /orders/{id}")).toBe(0);
+    const order = await wait(placed);
     expect(order).toMatchObject({ status: "completed", idempotencyKey: "plan-1000017-a", charge: { amount: "10.45" }, refund: { amount: "0.00" } });
     expect(order.lines).toEqual([{ sku: BASIC, from: 20, to: 24, effective: "now", effectiveDate: "2026-05-12", amount: { currency: "EUR", amount: "10.45" }, result: { status: "applied" } }]);
     const posted = h.cloudblue.requests.filter((r) => r.route === "POST /orders");
@@ -226,8 +248,9 @@ describe("orders", () => {
       [EXCHANGE, 5],
     ]);
     expect(body.poNumber).toBe(getMarkerPoNumber("plan-1000017-a"));
-    expect(h.progress.map((p) => p.status)).toEqual(["processing", "completed"]);
-    expect(h.sleeps).toEqual([2000]);
+    expect(h.progress).toEqual(["processing", "completed"]);
+    // Backoff between polls: 200 ms, doubling.
+    expect(h.sleeps).toEqual([200, 400]);
     const after = await h.portal.getSubscription("1000017");
     expect(after.lines[0].limit).toBe(24);
     // The 4 seats csp-seats just added are refundable for 168 hours (read back from the order's marker).
@@ -238,14 +261,14 @@ describe("orders", () => {
   });
 
   it("schedules a renewal change as a second order after the immediate one", async () => {
-    const order = await h.portal.placeOrder({
+    const order = await wait(h.portal.placeOrder({
       subscriptionId: "1000017",
       idempotencyKey: "plan-mixed",
       lines: [
         { sku: BASIC, quantity: 22, effective: "now" },
         { sku: EXCHANGE, quantity: 4, effective: "renewal" },
       ],
-    });
+    }));
     expect(order.status).toBe("completed");
     expect(order.id.split("+")).toHaveLength(2);
     expect(order.lines.map((l) => [l.sku, l.to, l.effective, l.effectiveDate, l.result?.status])).toEqual([
@@ -262,12 +285,33 @@ describe("orders", () => {
 
   it("turns an order that ends in error into CLOUDBLUE_ORDER_FAILED with the vendor's message", async () => {
     h.cloudblue.failNextOrder({ statusCode: "ER", message: "Microsoft rejected the change: the seat maximum for this offer is exceeded" });
-    const error = await rejection(h.portal.placeOrder({ subscriptionId: "1000017", idempotencyKey: "plan-err", lines: [{ sku: BASIC, quantity: 30, effective: "now" }] }));
+    const order = await wait(h.portal.placeOrder({ subscriptionId: "1000017", idempotencyKey: "plan-err", lines: [{ sku: BASIC, quantity: 30, effective: "now" }] }));
+    expect(order.status).toBe("error");
+    expect(order.error?.code).toBe("CLOUDBLUE_ORDER_FAILED");
+    expect(order.error?.message).toContain("the seat maximum for this offer is exceeded");
+    expect(order.error?.message).toContain("status code ER");
+    expect(order.lines[0].result).toMatchObject({ status: "failed" });
+    expect((await h.portal.getSubscription("1000017")).lines[0].limit).toBe(20);
+  });
+
+  it("places no renewal order when the immediate one ends in error, and throws CLOUDBLUE_ORDER_FAILED with the vendor's words", async () => {
+    h.cloudblue.failNextOrder({ statusCode: "ER", message: "Microsoft rejected the change: the seat maximum for this offer is exceeded" });
+    const error = await rejection(
+      h.portal.placeOrder({
+        subscriptionId: "1000017",
+        idempotencyKey: "plan-err-mixed",
+        lines: [
+          { sku: BASIC, quantity: 30, effective: "now" },
+          { sku: EXCHANGE, quantity: 4, effective: "renewal" },
+        ],
+      }),
+    );
     expect(error.code).toBe("CLOUDBLUE_ORDER_FAILED");
     expect(error.summary).toContain("the seat maximum for this offer is exceeded");
     expect(error.summary).toContain("status code ER");
     expect(error.details).toMatchObject({ statusCode: "ER", vendorCode: "CLOUDBLUE_ER" });
-    expect((await h.portal.getSubscription("1000017")).lines[0].limit).toBe(20);
+    expect(h.cloudblue.count("POST /orders")).toBe(1);
+    expect((await h.portal.getSubscription("1000017")).lines.map((l) => l.limit)).toEqual([20, 5]);
   });
 
   it("refuses an order for a subscription on hold before sending anything", async () => {
@@ -287,11 +331,12 @@ describe("orders", () => {
     expect(error.code).toBe("PORTAL_STALE_REVISION");
   });
 
-  it("gives up polling after maxPolls with CLOUDBLUE_ORDER_TIMEOUT, and a re-run finds the same order", async () => {
-    await reopen({ maxPolls: 1 });
+  it("gives up waiting after the timeout with ORDER_TIMEOUT, and a re-run finds the same order", async () => {
     const request = { subscriptionId: "1000017", idempotencyKey: "plan-slow", lines: [{ sku: BASIC, quantity: 21, effective: "now" as const }] };
-    expect((await rejection(h.portal.placeOrder(request))).code).toBe("CLOUDBLUE_ORDER_TIMEOUT");
-    const order = await h.portal.placeOrder(request);
+    const timeout = await rejection(wait(h.portal.placeOrder(request), 100));
+    expect(timeout.code).toBe("ORDER_TIMEOUT");
+    expect(timeout.summary).toContain("is still processing after 0 s");
+    const order = await wait(h.portal.placeOrder(request));
     expect(order.status).toBe("completed");
     expect(h.cloudblue.count("POST /orders")).toBe(1);
   });
@@ -301,7 +346,7 @@ describe("resilience", () => {
   it("does not place a second order when the reply to POST /orders is lost", async () => {
     h.cloudblue.inject({ route: "POST /orders", kind: "drop-after-commit" });
     const request = { subscriptionId: "1000017", idempotencyKey: "plan-lost", lines: [{ sku: BASIC, quantity: 25, effective: "now" as const }] };
-    const order = await h.portal.placeOrder(request);
+    const order = await wait(h.portal.placeOrder(request));
     expect(order.status).toBe("completed");
     expect(h.cloudblue.orders.size).toBe(1);
     expect(h.cloudblue.count("POST /orders")).toBe(1);
@@ -328,7 +373,7 @@ describe("resilience", () => {
     expect(h.sleeps.some((ms) => ms >= 7000)).toBe(true);
     h.sleeps.length = 0;
     h.cloudblue.inject({ route: "POST /orders", kind: "status", status: 429, retryAfterSeconds: 3, message: "Rate limit is exceeded. Try again in 3 seconds." });
-    const order = await h.portal.placeOrder({ subscriptionId: "1000017", idempotencyKey: "plan-429", lines: [{ sku: BASIC, quantity: 21, effective: "now" }] });
+    const order = await wait(h.portal.placeOrder({ subscriptionId: "1000017", idempotencyKey: "plan-429", lines: [{ sku: BASIC, quantity: 21, effective: "now" }] }));
     expect(order.status).toBe("completed");
     expect(h.cloudblue.count("POST /orders")).toBe(2);
     expect(h.cloudblue.orders.size).toBe(1);

@@ -100,6 +100,12 @@ describe("statuses", () => {
     expect(mapOrderStatus(cb)).toBe(ours);
   });
 
+  it("maps an order that ended in error to CLOUDBLUE_ORDER_FAILED, keeping CloudBlue's status code and message in the words", () => {
+    const order = mapOrder({ id: "1", orderNumber: "SO-1", type: "change", customerId: "c", status: "error", statusCode: "ER", total: { currency: "EUR", amount: "0" }, message: "seat maximum exceeded" } as never, "EUR");
+    expect(order.status).toBe("error");
+    expect(order.error).toEqual({ code: "CLOUDBLUE_ORDER_FAILED", message: "order SO-1 ended in error (status code ER): seat maximum exceeded" });
+  });
+
   it("maps a cancelled order to an error with CLOUDBLUE_ORDER_CANCELLED", () => {
     const order = mapOrder({ id: "1", type: "change", customerId: "c", status: "cancelled", total: { currency: "EUR", amount: "0" } }, "EUR");
     expect(order.error?.code).toBe("CLOUDBLUE_ORDER_CANCELLED");

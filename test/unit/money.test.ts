@@ -6,8 +6,11 @@ import {
   daysBetween,
   divideRoundHalfUp,
   formatMinorUnits,
+  parseDecimal,
   parseMinorUnits,
   prorate,
+  roundToMinorUnits,
+  sumDecimalsToMinorUnits,
   subtractMoney,
   sumMoney,
 } from "../../provider/core/money";
@@ -229,5 +232,35 @@ describe("arithmetic", () => {
     { op: "sum", run: () => sumMoney([{ currency: "USD", amount: "1.00" }], "EUR") },
   ])("refuses to $op different currencies", ({ run }) => {
     expect(run).toThrow(expect.objectContaining({ code: "MONEY_CURRENCY_MISMATCH" }));
+  });
+});
+
+describe("vendor decimals (more digits than the currency has)", () => {
+  it.each([
+    { amount: "4.1234", currency: "EUR", minor: 412n, reason: "rounded down below the half" },
+    { amount: "3.865", currency: "EUR", minor: 387n, reason: "a half rounds away from zero" },
+    { amount: "-3.865", currency: "EUR", minor: -387n, reason: "a negative half rounds away from zero too" },
+    { amount: "+10.4540", currency: "EUR", minor: 1045n, reason: "a leading plus sign is read" },
+    { amount: "7", currency: "EUR", minor: 700n, reason: "no fraction" },
+    { amount: "1234.5", currency: "JPY", minor: 1235n, reason: "a currency without minor digits" },
+    { amount: "1.0005", currency: "KWD", minor: 1001n, reason: "a currency with three digits" },
+  ])("$amount $currency -> $minor ($reason)", ({ amount, currency, minor }) => {
+    expect(roundToMinorUnits(parseDecimal(amount), currency)).toBe(minor);
+  });
+
+  it("parses exactly, keeping every digit", () => {
+    expect(parseDecimal("-0.000125")).toEqual({ value: -125n, scale: 6 });
+  });
+
+  it("sums first and rounds once, so no cent is lost to rounding each amount", () => {
+    // Rounded one by one: 0.00 + 0.00 + 0.00 = 0.00; summed first: 0.012 -> 0.01.
+    expect(sumDecimalsToMinorUnits(["0.004", "0.004", "0.004"], "EUR")).toBe(1n);
+    expect(sumDecimalsToMinorUnits(["10.4540", "-3.7336"], "EUR")).toBe(672n);
+    expect(sumDecimalsToMinorUnits([], "EUR")).toBe(0n);
+  });
+
+  it("refuses what is not a decimal with MONEY_INVALID", () => {
+    expect(() => parseDecimal("1,50")).toThrow(expect.objectContaining({ code: "MONEY_INVALID" }));
+    expect(() => parseDecimal("--1")).toThrow(expect.objectContaining({ code: "MONEY_INVALID" }));
   });
 });

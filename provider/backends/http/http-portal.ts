@@ -9,6 +9,7 @@ import type { Order, OrderEstimate, OrderRequest, PlaceOrderRequest, Subscriptio
 import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../portal";
 import { HttpClient, isOutcomeUnknown, isTransientHttpError, type HttpClientOptions, type HttpResponse } from "../shared/http-client";
 
+/** The http backend's settings; HttpClient options override its defaults. */
 export interface HttpPortalOptions extends Partial<Omit<HttpClientOptions, "baseUrl">> {
   /** Base URL of the API, e.g. `http://127.0.0.1:8080`. */
   readonly endpoint: string;
@@ -124,22 +125,24 @@ export async function createHttpPortal(options: HttpPortalOptions): Promise<Http
       // The POST is never repeated blind: after a lost reply (reset, timeout, 5xx) the order may exist, so ask by
       // key first and post again only when it does not. Refusals (429/503) did nothing and are simply paced.
       const body = toOrderBody(request);
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          const response = await client.request<Order>({ method: "POST", path: "/v1/orders", body, headers: { "idempotency-key": key }, retrySafe: false });
-          return response.body;
-        } catch (error) {
-          if (!isTransientHttpError(error) || attempt > orderRetries) throw error;
-          if (isOutcomeUnknown(error)) {
-            const existing = await findOrderByKey(key);
-            if (existing) return existing;
+      return client.retry(
+        async (attempt) => {
+          try {
+            return (await client.request<Order>({ method: "POST", path: "/v1/orders", body, headers: { "idempotency-key": key }, retrySafe: false })).body;
+          } catch (error) {
+            if (attempt <= orderRetries && isTransientHttpError(error) && isOutcomeUnknown(error)) {
+              const existing = await findOrderByKey(key);
+              if (existing) return existing;
+            }
+            throw error;
           }
-          const retryAfterMs = (error as CspSeatsError).details?.retryAfterMs;
-          const delayMs = client.getRetryDelay(attempt, typeof retryAfterMs === "number" ? retryAfterMs : undefined);
-          overrides.onRetry?.({ attempt, retriesLeft: orderRetries - attempt, delayMs, error: error as CspSeatsError });
-          await client.wait(delayMs);
-        }
-      }
+        },
+        {
+          retries: orderRetries,
+          shouldRetry: isTransientHttpError,
+          ...(overrides.onRetry ? { onRetry: (info) => overrides.onRetry!({ ...info, error: info.error as CspSeatsError }) } : {}),
+        },
+      );
     },
 
     async getOrder(id: string): Promise<Order> {

@@ -2,15 +2,18 @@
  * A small resilient JSON-over-HTTP client shared by the backends that talk to a portal over the network (the
  * embedded portal's API, CloudBlue Commerce). One keep-alive undici Pool per origin bounds concurrency; requests
  * that are safe to repeat are retried on connection failures, timeouts, 429 and 5xx with exponential backoff and
- * full jitter, honouring (a capped) Retry-After. Every failure is a CspSeatsError with a stable code, the HTTP
+ * full jitter, honouring (a capped) Retry-After, by the one retry policy in retry.ts. Every failure is a CspSeatsError with a stable code, the HTTP
  * status and the correlation id; secrets (tokens, passwords) are redacted from every text it produces.
  */
 import { randomUUID } from "node:crypto";
 import { Pool } from "undici";
 import { CspSeatsError, isCspSeatsError, type ErrorCode } from "../../core/errors";
+import { createHttpRetryPolicy, getHttpRetryDelay, isTransientHttpError, parseRetryAfter, retry, type RetryInfo, type RetryOptions } from "./retry";
 
+/** The methods the backends use. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
+/** A response as the client returns it. */
 export interface HttpResponse<T> {
   status: number;
   /** Lower-case header names; repeated headers joined with ", ". */
@@ -20,6 +23,7 @@ export interface HttpResponse<T> {
   correlationId?: string;
 }
 
+/** Told to `onRetry` before each retry (the error already redacted). */
 export interface HttpRetryInfo {
   /** The attempt that failed, from 1. */
   attempt: number;
@@ -29,6 +33,7 @@ export interface HttpRetryInfo {
   error: CspSeatsError;
 }
 
+/** How a client connects, authenticates, retries and maps errors. */
 export interface HttpClientOptions {
   /** Origin plus an optional path prefix, e.g. `http://127.0.0.1:8080` or `https://api.example.com/simpleapi/1.15`. */
   baseUrl: string;
@@ -56,10 +61,13 @@ export interface HttpClientOptions {
   onRetry?: (info: HttpRetryInfo) => void;
   /** Called once on a 401 (e.g. to refresh a token); return true to retry the request once. */
   onUnauthorized?: () => Promise<boolean>;
-  /** How to wait between attempts; injectable so tests run without real delays. */
+  /** How to wait between attempts; injectable so tests run without real delays. Default: node:timers/promises. */
   sleep?: (ms: number) => Promise<void>;
+  /** Stops retrying (and waiting) for every request of this client. */
+  signal?: AbortSignal;
 }
 
+/** One request. */
 export interface HttpRequest {
   method: HttpMethod;
   /** Path below the base URL, e.g. `/v1/orders`. */
@@ -86,15 +94,7 @@ const DEFAULTS = {
 
 const REDACTED = "[redacted]";
 
-/** Codes whose failure may be transient: the same request can succeed when repeated (if repeating is safe). */
-const TRANSIENT_CODES = new Set(["HTTP_TIMEOUT", "HTTP_CONNECTION", "HTTP_THROTTLED", "HTTP_SERVER_ERROR", "PORTAL_THROTTLED", "PORTAL_INTERNAL", "PORTAL_UNAVAILABLE"]);
-
-/** Whether an error from HttpClient may succeed on a later attempt (connection, timeout, throttling, 5xx). */
-export function isTransientHttpError(error: unknown): boolean {
-  if (!isCspSeatsError(error)) return false;
-  if (TRANSIENT_CODES.has(error.code)) return true;
-  return error.status !== undefined && (error.status === 429 || error.status >= 500);
-}
+export { isTransientHttpError };
 
 /**
  * Whether the server may have acted on a request whose reply was lost: the connection broke or timed out after
@@ -115,18 +115,6 @@ function validateOptions(options: HttpClientOptions): void {
     if (value !== undefined && (!Number.isFinite(value) || value < 0)) throw new TypeError(`Expected \`${key}\` to be a non-negative number, got ${value}`);
   }
   if (options.connections !== undefined && options.connections < 1) throw new TypeError("Expected `connections` to be at least 1");
-}
-
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Parses Retry-After (delta seconds or an HTTP date) into milliseconds. */
-function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined || value.trim() === "") return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value.trim()) * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -211,7 +199,6 @@ export class HttpClient {
   private readonly pool: Pool;
   private readonly origin: string;
   private readonly prefix: string;
-  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: HttpClientOptions) {
     validateOptions(options);
@@ -227,7 +214,6 @@ export class HttpClient {
       connectTimeout: Math.min(timeout, 10_000),
       keepAliveTimeout: 10_000,
     });
-    this.sleep = options.sleep ?? defaultSleep;
   }
 
   /** Sends `req`, retrying where safe; resolves with a 2xx response or rejects with a CspSeatsError. */
@@ -270,59 +256,71 @@ export class HttpClient {
 
   /**
    * The wait before retrying after failed attempt number `attempt` (from 1): exponential backoff with full
-   * jitter, but never less than the server's Retry-After (capped at maxRetryAfterMs). Public so callers that
-   * run their own recovery loop (look up, then resend) pace it the same way.
+   * jitter, but never less than the server's Retry-After (capped at maxRetryAfterMs).
    */
   getRetryDelay(attempt: number, retryAfterMs?: number): number {
-    const min = this.options.minRetryDelayMs ?? DEFAULTS.minRetryDelayMs;
-    const max = this.options.maxRetryDelayMs ?? DEFAULTS.maxRetryDelayMs;
-    const ceiling = Math.min(max, min * 2 ** (attempt - 1));
-    const jittered = Math.round(Math.random() * ceiling);
-    const maxRetryAfter = this.options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs;
-    return Math.max(jittered, retryAfterMs === undefined ? 0 : Math.min(retryAfterMs, maxRetryAfter));
+    return getHttpRetryDelay(this.retrySettings(), attempt, retryAfterMs);
   }
 
-  /** Waits `ms` with the configured (possibly injected) sleep. */
-  async wait(ms: number): Promise<void> {
-    await this.sleep(ms);
+  /**
+   * Runs a caller's own recovery loop (look up, then resend) under this client's retry policy: the same backoff,
+   * Retry-After, sleep, signal and onRetry, with the caller's `shouldRetry`.
+   */
+  async retry<T>(run: (attempt: number) => Promise<T>, policy: { retries: number; shouldRetry: (error: unknown, attempt: number) => boolean; onRetry?: (info: RetryInfo) => void }): Promise<T> {
+    const base = createHttpRetryPolicy(this.retrySettings(), true);
+    return retry(run, { ...base, retries: policy.retries, shouldRetry: policy.shouldRetry, ...(policy.onRetry ? { onRetry: policy.onRetry } : {}) });
+  }
+
+  private retrySettings(): Parameters<typeof createHttpRetryPolicy>[0] {
+    const options = this.options;
+    return {
+      retries: options.retries ?? DEFAULTS.retries,
+      minRetryDelayMs: options.minRetryDelayMs ?? DEFAULTS.minRetryDelayMs,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? DEFAULTS.maxRetryDelayMs,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs,
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
   }
 
   private async send<T>(req: HttpRequest): Promise<HttpResponse<T>> {
-    const retries = this.options.retries ?? DEFAULTS.retries;
-    const safe = this.isRetrySafe(req);
     const path = this.buildPath(req);
     const correlationHeader = (this.options.correlationHeader ?? DEFAULTS.correlationHeader).toLowerCase();
     let unauthorizedRetried = false;
-    for (let attempt = 1; ; attempt += 1) {
+    let attempts = 0;
+    const policy: RetryOptions = {
+      ...createHttpRetryPolicy(this.retrySettings(), this.isRetrySafe(req)),
+      ...(this.options.onRetry
+        ? { onRetry: (info: RetryInfo) => this.options.onRetry!({ attempt: info.attempt, retriesLeft: info.retriesLeft, delayMs: info.delayMs, error: redactError(info.error as CspSeatsError, this.secrets()) }) }
+        : {}),
+    };
+    const once = async (): Promise<HttpResponse<T>> => {
+      attempts += 1;
       const correlationId = randomUUID();
-      let failure: CspSeatsError;
-      let retryAfterMs: number | undefined;
+      let response: HttpResponse<T>;
       try {
-        const response = await this.attempt<T>(req, path, correlationHeader, correlationId);
-        if (response.status >= 200 && response.status < 300) return response;
-        retryAfterMs = parseRetryAfter(response.headers["retry-after"], Date.now());
-        failure = this.options.mapError?.(response as HttpResponse<unknown>) ?? mapStatusError(response as HttpResponse<unknown>, req.method, req.path);
-        if (retryAfterMs !== undefined) failure = withDetails(failure, { retryAfterMs });
-        if (response.status === 401 && !unauthorizedRetried && this.options.onUnauthorized) {
-          unauthorizedRetried = true;
-          if (await this.options.onUnauthorized()) {
-            attempt -= 1;
-            continue;
-          }
-        }
+        response = await this.attempt<T>(req, path, correlationHeader, correlationId);
       } catch (error) {
-        failure = isCspSeatsError(error) ? (error as CspSeatsError) : mapNetworkError(error, req.method, req.path, this.origin, correlationId);
+        throw isCspSeatsError(error) ? error : mapNetworkError(error, req.method, req.path, this.origin, correlationId);
       }
-      const retriesLeft = retries - (attempt - 1);
-      if (!safe || retriesLeft <= 0 || !isTransientHttpError(failure)) {
-        if (attempt > 1) {
-          throw withDetails(failure, { attempts: attempt }, ` (after ${attempt} attempts)`);
+      if (response.status >= 200 && response.status < 300) return response;
+      // A refreshed token is not a retry: the request is sent again at once and does not count as an attempt.
+      if (response.status === 401 && !unauthorizedRetried && this.options.onUnauthorized) {
+        unauthorizedRetried = true;
+        if (await this.options.onUnauthorized()) {
+          attempts -= 1;
+          return once();
         }
-        throw failure;
       }
-      const delayMs = this.getRetryDelay(attempt, retryAfterMs);
-      this.options.onRetry?.({ attempt, retriesLeft: retriesLeft - 1, delayMs, error: redactError(failure, this.secrets()) });
-      await this.sleep(delayMs);
+      const retryAfterMs = parseRetryAfter(response.headers["retry-after"], Date.now());
+      const failure = this.options.mapError?.(response as HttpResponse<unknown>) ?? mapStatusError(response as HttpResponse<unknown>, req.method, req.path);
+      throw retryAfterMs !== undefined ? withDetails(failure, { retryAfterMs }) : failure;
+    };
+    try {
+      return await retry(once, policy);
+    } catch (error) {
+      if (attempts > 1 && isCspSeatsError(error)) throw withDetails(error, { attempts }, ` (after ${attempts} attempts)`);
+      throw error;
     }
   }
 

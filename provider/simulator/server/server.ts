@@ -6,6 +6,7 @@
  */
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import * as http from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Clock } from "../../core/clock";
 import { systemClock } from "../../core/clock";
 import { CspSeatsError, isCspSeatsError } from "../../core/errors";
@@ -31,6 +32,7 @@ export interface ServablePortal extends Portal {
   listSubscriptionsPage?(options: { ids?: readonly string[]; customerId?: string; pageSize?: number; pageToken?: string }): Promise<SubscriptionPage>;
 }
 
+/** What the portal API server serves, and how. */
 export interface PortalServerOptions {
   readonly portal: ServablePortal;
   /** The bearer token every route but /healthz requires. */
@@ -221,10 +223,6 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The status an error is reported with: the error's own (the portal sets it), then the shared table, then 500. */
