@@ -5,6 +5,7 @@
  */
 export { SubscriptionSeats, SUBSCRIPTION_SEATS_TYPE, subscriptionSeatsProvider, summarizePlans } from "./pulumi/resource";
 export type { SubscriptionSeatsArgs, SubscriptionSeatsSettings, LineResult, PlanSummary } from "./pulumi/resource";
+export { declareSubscriptionSeats, loadSeatsFile } from "./pulumi/program";
 export { loadDesiredState, parseDesiredState, parseDesiredStateOrThrow, formatLocatedError } from "./desired/desired-state";
 export type { LocatedError, ParseResult } from "./desired/desired-state";
 export type { DesiredState, DesiredSubscription, DesiredSettings, Guardrails, DowngradePolicy } from "./core/desired-types";

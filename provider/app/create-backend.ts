@@ -7,6 +7,8 @@ import { CspSeatsError } from "../core/errors";
 import type { CloudBlueConfig } from "../backends/cloudblue/config";
 import type { Portal } from "../backends/portal";
 
+export type { Portal } from "../backends/portal";
+
 /** The backends csp-seats can open. */
 export const BACKEND_KINDS = ["embedded", "http", "cloudblue"] as const;
 

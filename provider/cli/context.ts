@@ -1,7 +1,7 @@
 /** What every CLI command gets: streams, environment, the resolved backend and a way to open it. */
 import type { Clock } from "../core/clock";
 import type { BackendConfig } from "../app/create-backend";
-import type { Portal } from "../backends/portal";
+import type { Portal } from "../app/create-backend";
 
 export interface CliContext {
   readonly stdout: NodeJS.WritableStream;

@@ -165,3 +165,15 @@ export interface OutboxMessage {
   readonly orderId?: string;
   readonly kind: "order-confirmation" | "charges-notice";
 }
+
+/** What one order did to one line: what csp-seats records after the portal processed it. */
+export interface LineResult {
+  readonly sku: string;
+  readonly from: number;
+  readonly to: number;
+  readonly effective: Effective;
+  readonly effectiveDate: string;
+  readonly amount: Money;
+  readonly status: "applied" | "scheduled" | "failed";
+  readonly message?: string;
+}

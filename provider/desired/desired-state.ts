@@ -4,13 +4,10 @@
  * each with file:line:col and the JSON path, so a user fixes the whole file in one pass.
  */
 import * as fs from "node:fs/promises";
-import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
-import { findClosestName } from "../core/closest-name";
 import { CspSeatsError } from "../core/errors";
 import type { DesiredSettings, DesiredState, DowngradePolicy, Guardrails } from "../core/desired-types";
 import { capErrors, formatLocatedError, formatPath, parseLocatedYaml, YAML_LIMITS, type LocatedError, type LocatedYaml } from "../core/located-yaml";
-import type { LocatedErrorCode } from "../core/error-codes";
-import seatsSchema from "../../schema/seats.schema.json";
+import { listSeatsFileViolations } from "./schema-violations";
 
 export type { DesiredSettings, DesiredState, DesiredSubscription, DowngradePolicy, Guardrails, ResolvedSettings, SourceLocation } from "../core/desired-types";
 export { resolveSettings } from "../core/settings";
@@ -19,111 +16,6 @@ export type { LocatedError } from "../core/located-yaml";
 export { formatLocatedError, YAML_LIMITS } from "../core/located-yaml";
 
 export type ParseResult = { readonly ok: true; readonly value: DesiredState } | { readonly ok: false; readonly errors: readonly LocatedError[] };
-
-let compiled: ValidateFunction | undefined;
-
-function getValidator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-    compiled = ajv.compile(seatsSchema);
-  }
-  return compiled;
-}
-
-function decodePointer(pointer: string): string[] {
-  if (pointer === "") return [];
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return Array.isArray(value) ? "a list" : "a mapping";
-}
-
-function valueAt(data: unknown, segments: readonly string[]): unknown {
-  let value = data;
-  for (const segment of segments) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<string, unknown>)[segment];
-  }
-  return value;
-}
-
-/** Turns one ajv error into a code and a message a person can act on. */
-function describeSchemaError(error: ErrorObject, segments: readonly string[], data: unknown): { code: LocatedErrorCode; message: string; keyOf?: string } {
-  const value = valueAt(data, segments);
-  const last = segments[segments.length - 1];
-  const inLicenses = segments.length >= 2 && segments[segments.length - 2] === "licenses";
-  if (inLicenses && error.keyword === "maximum") {
-    const limit = (error.params as { limit: number }).limit;
-    return { code: "INVALID_SEAT_COUNT", message: `seat count for ${last} must be at most ${limit} seats; got ${describeValue(value)}` };
-  }
-  if (inLicenses && (error.keyword === "type" || error.keyword === "minimum")) {
-    return { code: "INVALID_SEAT_COUNT", message: `seat count for ${last} must be a whole number of seats, 0 or more; got ${describeValue(value)}` };
-  }
-  if (last === "maxCharge" && (error.keyword === "type" || error.keyword === "pattern")) {
-    return {
-      code: error.keyword === "type" ? "SCHEMA_TYPE" : "SCHEMA_PATTERN",
-      message: `maxCharge must be a quoted decimal string such as "500.00" (exact money, never a float); got ${describeValue(value)}`,
-    };
-  }
-  switch (error.keyword) {
-    case "required": {
-      const missing = String((error.params as { missingProperty: string }).missingProperty);
-      return { code: "SCHEMA_REQUIRED", message: `missing required property "${missing}"` };
-    }
-    case "additionalProperties": {
-      const extra = String((error.params as { additionalProperty: string }).additionalProperty);
-      const known = Object.keys(propertiesFor(segments));
-      const suggestion = findClosestName(extra, known);
-      return {
-        code: "SCHEMA_UNKNOWN_PROPERTY",
-        message: `unknown property "${extra}"${suggestion ? ` (did you mean "${suggestion}"?)` : known.length ? ` (expected one of: ${known.join(", ")})` : ""}`,
-        keyOf: extra,
-      };
-    }
-    case "type": {
-      const expected = (error.params as { type: string | string[] }).type;
-      const text = Array.isArray(expected) ? expected.join(" or ") : expected;
-      const what = last === undefined ? "the file" : /^\d+$/.test(last) ? formatPath(segments) : last;
-      return { code: "SCHEMA_TYPE", message: `${what} must be ${text === "object" ? "a mapping" : text === "array" ? "a list" : `a ${text}`}; got ${describeValue(value)}` };
-    }
-    case "enum": {
-      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ");
-      return { code: "SCHEMA_ENUM", message: `${last} must be one of ${allowed}; got ${describeValue(value)}` };
-    }
-    case "pattern":
-      return { code: "SCHEMA_PATTERN", message: `${last} ${describeValue(value)} is not ${last === "notifyEmail" ? "an e-mail address" : "in the expected format"}` };
-    case "minProperties":
-      return { code: "SCHEMA_VIOLATION", message: `${last} must list at least one SKU` };
-    case "minLength":
-      return { code: "SCHEMA_VIOLATION", message: `${last ?? "value"} must not be empty` };
-    case "minimum":
-      return { code: "SCHEMA_VIOLATION", message: `${last} must be ${(error.params as { limit: number }).limit} or more; got ${describeValue(value)}` };
-    case "maximum":
-      return { code: "SCHEMA_VIOLATION", message: `${last} must be ${(error.params as { limit: number }).limit} or less; got ${describeValue(value)}` };
-    case "propertyNames":
-      return { code: "SCHEMA_VIOLATION", message: `an empty SKU name is not allowed` };
-    default:
-      return { code: "SCHEMA_VIOLATION", message: `${last ?? "the file"} ${error.message ?? "is invalid"}` };
-  }
-}
-
-/** The known properties at a path, for "did you mean" hints. */
-function propertiesFor(segments: readonly string[]): Record<string, unknown> {
-  const defs = (seatsSchema as { $defs: Record<string, { properties?: Record<string, unknown> }> }).$defs;
-  const last = segments[segments.length - 1];
-  if (segments.length === 0) return (seatsSchema as { properties: Record<string, unknown> }).properties;
-  if (last === "defaults") return defs.settings.properties ?? {};
-  if (last === "guardrails") return defs.guardrails.properties ?? {};
-  if (segments[0] === "subscriptions" && segments.length === 2) return defs.subscription.properties ?? {};
-  return {};
-}
 
 function toSettings(raw: Record<string, unknown> | undefined): DesiredSettings {
   if (!raw) return {};
@@ -150,17 +42,9 @@ export function parseDesiredState(text: string, fileName: string): ParseResult {
   const errors: LocatedError[] = [...problems];
   const at = (segments: readonly string[], keyOf?: string) => locate(segments, keyOf);
 
-  const validate = getValidator();
-  if (!validate(data)) {
-    const seen = new Set<string>();
-    for (const error of validate.errors ?? []) {
-      const segments = decodePointer(error.instancePath);
-      const { code, message, keyOf } = describeSchemaError(error, segments, data);
-      const dedupe = `${code}|${error.instancePath}|${keyOf ?? ""}|${code.startsWith("SCHEMA_") ? message : ""}`;
-      if (seen.has(dedupe)) continue;
-      seen.add(dedupe);
-      errors.push({ code, message, file: fileName, ...at(segments, keyOf), path: formatPath(keyOf ? [...segments, keyOf] : segments) });
-    }
+  for (const violation of listSeatsFileViolations(data)) {
+    const { segments, code, message, keyOf } = violation;
+    errors.push({ code, message, file: fileName, ...at(segments, keyOf), path: formatPath(keyOf ? [...segments, keyOf] : segments) });
   }
 
   const subscriptions = (data as { subscriptions?: unknown }).subscriptions;

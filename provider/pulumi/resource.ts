@@ -11,7 +11,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DowngradePolicy, Guardrails } from "../core/desired-types";
 import type { SubscriptionPlan } from "../core/plan/types";
-import type { Money } from "../core/model";
+import type { LineResult, Money } from "../core/model";
+
+export type { LineResult } from "../core/model";
 import { describePlanChanges, formatFinding, formatMoney } from "../core/describe";
 import { hasOrderLines, hasViolation } from "../core/plan/plan-status";
 import { computeTotals } from "../core/plan/totals";
@@ -37,18 +39,8 @@ export interface SubscriptionSeatsArgs {
   /** Seats per SKU. SKUs not listed are left alone. */
   readonly licenses: pulumi.Input<Record<string, pulumi.Input<number>>>;
   readonly settings?: pulumi.Input<SubscriptionSeatsSettings>;
-}
-
-/** What one order did to one line, recorded in state after `pulumi up`. */
-export interface LineResult {
-  readonly sku: string;
-  readonly from: number;
-  readonly to: number;
-  readonly effective: "now" | "renewal";
-  readonly effectiveDate: string;
-  readonly amount: Money;
-  readonly status: "applied" | "scheduled" | "failed";
-  readonly message?: string;
+  /** Where the subscription is declared (`seats.yaml:12:5`), so findings in a preview say where to fix them. */
+  readonly source?: pulumi.Input<string>;
 }
 
 /**
@@ -97,6 +89,7 @@ export class SubscriptionSeats extends pulumi.dynamic.Resource {
         name: args.name,
         licenses: args.licenses,
         settings: args.settings ?? {},
+        source: args.source,
         plan: undefined,
         orderId: undefined,
         orderStatus: undefined,

@@ -38,6 +38,8 @@ describe.sequential("decreases outside the refund window, and invalid input", { 
     expect(up.code).not.toBe(0);
     expect(up.output).toContain("OUTSIDE_WINDOW: exchange-p1: 2 of the 2 seats to remove are outside their 168-hour refund window and downgradePolicy is refuse");
     expect(up.output).toContain("set downgradePolicy: at-renewal to schedule the rest for 2026-12-01");
+    // The finding says where the subscription is declared, as the CLI's plan does.
+    expect(up.output).toContain("seats.yaml:2:5: OUTSIDE_WINDOW");
     expect(await listOrders()).toEqual([]);
   });
 

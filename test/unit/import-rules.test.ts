@@ -38,24 +38,8 @@ const FILE_RULES: Readonly<Record<string, readonly Layer[]>> = {
 /** The package barrel re-exports every layer on purpose. */
 const EXEMPT = new Set(["index.ts"]);
 
-/**
- * Known violations, as `file -> imported path` (both relative to provider/, the import without extension).
- * Being removed in issue #8: each is owned by another change; the integrator empties this list.
- */
-const KNOWN_VIOLATIONS: readonly string[] = [
-  // The CloudBlue config type sits in the factory; it belongs in backends/cloudblue/.
-  "backends/cloudblue/cloudblue-portal.ts -> app/create-backend",
-  "backends/cloudblue/config.ts -> app/create-backend",
-  // The CLI opens the simulator and names the Portal type itself instead of going through app/.
-  "cli/commands/portal-command.ts -> simulator/embedded-portal",
-  "cli/commands/portal-command.ts -> simulator/fixture",
-  "cli/commands/portal-command.ts -> simulator/server/server",
-  "cli/context.ts -> backends/portal",
-  // The provider resolves CloudBlue settings and names the Portal type itself instead of going through app/.
-  "pulumi/provider-impl.ts -> backends/cloudblue/config",
-  "pulumi/provider-impl.ts -> backends/portal",
-  "pulumi/provider-impl.ts -> backends/shared/order-wait",
-];
+/** Known violations, as `file -> imported path` (both relative to provider/). None: every layer keeps the rules. */
+const KNOWN_VIOLATIONS: readonly string[] = [];
 
 export interface ImportViolation {
   /** `provider/<file>:<line>`. */

@@ -11,8 +11,7 @@ import { formatLocatedError, loadDesiredState } from "../../desired/desired-stat
 import type { Clock } from "../../core/clock";
 import type { OrderEstimate, Subscription } from "../../core/model";
 import { planSeats } from "../../core/plan/planner";
-import { resolvePlanningClock } from "../../app/runtime-config";
-import { quotePlannedChanges } from "../../app/quote";
+import { observeDesiredState } from "../../app/observe";
 import type { Plan } from "../../core/plan/types";
 import { renderPlanJson, renderPlanMarkdown, renderPlanMarkdownChunks, renderPlanText } from "../../report";
 import { getString, parseCommandArgs, UsageError, type CommandSpec, type ParsedArgs } from "../args";
@@ -96,19 +95,8 @@ export async function loadDesiredAndObserved(
   const desired = result.value;
   const portal = await context.openPortal();
   try {
-    const observed = await portal.listSubscriptions({ ids: desired.subscriptions.map((s) => s.id) });
-    const clock = await resolvePlanningClock(portal, context.pinnedClock);
-    // A portal with its own rating engine quotes each subscription's changes: the plan shows what it will charge.
-    const quotes = new Map<string, OrderEstimate>();
-    if (options.quote && portal.ownRating) {
-      const now = clock.now();
-      for (const subscription of desired.subscriptions) {
-        const found = observed.find((s) => s.id === subscription.id);
-        const quote = found ? await quotePlannedChanges(portal, subscription, desired.defaults, found, now) : undefined;
-        if (quote) quotes.set(subscription.id, quote);
-      }
-    }
-    return { desired, observed, clock, quotes };
+    const observation = await observeDesiredState(portal, desired, { ...(context.pinnedClock ? { pinnedClock: context.pinnedClock } : {}), quote: options.quote === true });
+    return { desired, ...observation };
   } finally {
     await portal.close();
   }

@@ -5,11 +5,11 @@
  */
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import type { Clock } from "../../core/clock";
 import { findClosestName } from "../../core/closest-name";
 import type { Order, OutboxMessage } from "../../core/model";
 import { getString, parseCommandArgs, refusePositionals, UsageError, type CommandSpec } from "../args";
 import type { CliContext, CommandRunner } from "../context";
+import { createPortalApiServer, openEmbeddedBackend, seedEmbeddedBackend, type EmbeddedPortal } from "../../app/portal-admin";
 
 const USAGE = [
   "Usage:",
@@ -52,10 +52,6 @@ const READ_SPECS: Record<"outbox" | "orders", CommandSpec> = {
 };
 
 /** The portal's own clock unless the user pinned time with --now (the wall clock would override the fixture's time). */
-function getPinnedClock(context: CliContext): { clock?: Clock } {
-  return context.pinnedClock ? { clock: context.pinnedClock } : {};
-}
-
 function getStatePath(context: CliContext): string {
   if (!context.backend.statePath) throw new UsageError("the portal commands need a state file (--state FILE)", USAGE);
   return context.backend.statePath;
@@ -74,9 +70,8 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-async function openPortal(context: CliContext) {
-  const { openEmbeddedPortal } = await import("../../simulator/embedded-portal.js");
-  return openEmbeddedPortal({ statePath: getStatePath(context), ...getPinnedClock(context) });
+function openPortal(context: CliContext): Promise<EmbeddedPortal> {
+  return openEmbeddedBackend(getStatePath(context), context.pinnedClock);
 }
 
 /** Runs the API until SIGINT/SIGTERM, then closes the server and the portal. */
@@ -87,9 +82,8 @@ async function runServe(args: string[], context: CliContext): Promise<number> {
   const host = getString(parsed, "host") ?? "127.0.0.1";
   const given = getString(parsed, "token") ?? context.backend.token;
   const token = given ?? randomBytes(24).toString("base64url");
-  const { createPortalServer } = await import("../../simulator/server/server.js");
   const portal = await openPortal(context);
-  const server = createPortalServer({ portal, token, ...getPinnedClock(context) });
+  const server = await createPortalApiServer(portal, token, context.pinnedClock);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -133,12 +127,8 @@ async function runSeed(args: string[], context: CliContext): Promise<number> {
   const parsed = parseCommandArgs(args, SEED_SPEC);
   refusePositionals(parsed, SEED_SPEC.usage);
   const fixtureFile = getString(parsed, "fixture");
-  const { getDemoFixturePath, loadPortalFixture } = await import("../../simulator/fixture.js");
-  const { seedEmbeddedPortal } = await import("../../simulator/embedded-portal.js");
-  const file = fixtureFile ?? getDemoFixturePath();
-  const fixture = await loadPortalFixture(file);
   const statePath = getStatePath(context);
-  await seedEmbeddedPortal({ statePath, fixture, ...getPinnedClock(context) });
+  const { fixture, file } = await seedEmbeddedBackend(statePath, fixtureFile, context.pinnedClock);
   const lines = fixture.subscriptions.reduce((sum, sub) => sum + sub.lines.length, 0);
   context.stdout.write(
     `seeded ${fixture.subscriptions.length} subscription(s) with ${lines} license line(s) for ${fixture.customers.length} customer(s)\n` +
