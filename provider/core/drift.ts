@@ -10,7 +10,7 @@ import type { Clock } from "./clock";
 import type { DesiredState } from "./desired-types";
 import type { BillingPeriod, Money, ScheduledChange, Subscription } from "./model";
 import { addMoney, moneyFromMinor, toMinorUnits, zeroMoney } from "./money";
-import type { PlanFinding } from "./plan/types";
+import type { DesiredStateReport, PlanFinding } from "./plan/types";
 import { checkAgainstPortal } from "./plan/portal-checks";
 import { getRefundableQuantity, getRefundableUntil } from "./rules";
 
@@ -60,14 +60,12 @@ export interface IdleCostTotal {
   readonly idleCost: Money;
 }
 
-export interface DriftReport {
+/** Findings are problems with the file against the portal (unknown subscription or SKU, name mismatch): violations. */
+export interface DriftReport extends DesiredStateReport<DriftSubscription> {
   /** ISO time of the check (from the injected clock). */
   readonly checkedAt: string;
-  readonly subscriptions: readonly DriftSubscription[];
   /** Idle seats and their cost per billing period, per currency (never mixed). */
   readonly idleTotals: readonly IdleCostTotal[];
-  /** Problems with the file against the portal (unknown subscription or SKU, name mismatch): violations. */
-  readonly findings: readonly PlanFinding[];
   readonly hasDrift: boolean;
   /** True when any finding is a violation: the comparison is incomplete and the file needs fixing. */
   readonly hasErrors: boolean;

@@ -167,13 +167,7 @@ export interface OutboxMessage {
 }
 
 /** What one order did to one line: what csp-seats records after the portal processed it. */
-export interface LineResult {
-  readonly sku: string;
-  readonly from: number;
-  readonly to: number;
-  readonly effective: Effective;
-  readonly effectiveDate: string;
-  readonly amount: Money;
+export interface LineResult extends Omit<OrderLine, "result"> {
   readonly status: "applied" | "scheduled" | "failed";
   readonly message?: string;
 }

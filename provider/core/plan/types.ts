@@ -90,14 +90,18 @@ export interface CurrencyTotals {
   readonly net: Money;
 }
 
-export interface Plan {
+/** What every comparison of a desired state with the portal reports: one entry per subscription, and the findings. */
+export interface DesiredStateReport<S> {
+  readonly subscriptions: readonly S[];
+  /** Findings that concern the file as a whole (an unknown subscription, ...), plus all per-subscription ones. */
+  readonly findings: readonly PlanFinding[];
+}
+
+export interface Plan extends DesiredStateReport<SubscriptionPlan> {
   /** ISO time the plan was made at (from the injected clock). */
   readonly plannedAt: string;
-  readonly subscriptions: readonly SubscriptionPlan[];
   /** Totals per currency; amounts in different currencies are never added. */
   readonly totals: readonly CurrencyTotals[];
-  /** Findings that concern the file as a whole (a subscription in several currencies, ...), plus all per-subscription ones. */
-  readonly findings: readonly PlanFinding[];
   /** True when any subscription has order lines. */
   readonly hasChanges: boolean;
   /** True when any finding is a violation. */
