@@ -7,8 +7,8 @@
 
 /** Codes of `CspSeatsError` and of a failed order's `error.code`. */
 export const ERROR_CODES = {
-  CLOUDBLUE_BAD_AMOUNT: "CloudBlue sent an amount that is not a decimal number",
-  CLOUDBLUE_BAD_DATE: "CloudBlue sent a date that is not a date",
+  CLOUDBLUE_BAD_AMOUNT: "CloudBlue sent an amount that is not a decimal number (now reported as VENDOR_VALUE_INVALID)",
+  CLOUDBLUE_BAD_DATE: "CloudBlue sent a date that is not a date (now reported as VENDOR_VALUE_INVALID)",
   CLOUDBLUE_BAD_RESPONSE: "CloudBlue sent a reply csp-seats cannot read",
   CLOUDBLUE_FORBIDDEN: "the CloudBlue credentials may not do this",
   CLOUDBLUE_MIXED_CURRENCY: "a CloudBlue subscription prices its products in more than one currency",
@@ -78,6 +78,9 @@ export const ERROR_CODES = {
   PORTAL_THROTTLED: "the portal is throttling requests",
   PORTAL_UNAUTHORIZED: "the portal token is missing or invalid",
   PORTAL_UNAVAILABLE: "the portal is not available",
+  VENDOR_PAGINATION_LIMIT: "a vendor's list ran past the page, item or time bound; nothing was planned",
+  VENDOR_PAGINATION_LOOP: "a vendor's list repeated a page token, offset or item instead of advancing",
+  VENDOR_VALUE_INVALID: "a vendor sent an impossible value (negative quantity, unknown currency, malformed amount or date)",
 } as const;
 
 /** A stable error code from the catalog. */

@@ -180,3 +180,14 @@ export function prorate(unitPrice: Money, quantity: number, period: { start: str
   const minor = divideRoundHalfUp(toMinorUnits(unitPrice) * BigInt(quantity) * BigInt(remaining), BigInt(periodDays));
   return moneyFromMinor(minor, unitPrice.currency);
 }
+
+let knownCurrencies: ReadonlySet<string> | undefined;
+
+/**
+ * Whether `code` is an ISO-4217 currency a price can be in, as the runtime's Intl knows them. `XXX` ("no
+ * currency") and `XTS` (testing) are not in Intl's list, so they are not known: nothing can be billed in them.
+ */
+export function isKnownCurrency(code: string): boolean {
+  knownCurrencies ??= new Set(Intl.supportedValuesOf("currency"));
+  return knownCurrencies.has(code);
+}

@@ -258,6 +258,12 @@ interface StoredOrder {
   failWith?: { statusCode: string; message: string };
 }
 
+/**
+ * A hostile reply: gets the body the server would send (and the request's query) and returns what to send
+ * instead. Tampered bodies are not checked against the spec (they break it on purpose); requests still are.
+ */
+export type CloudBlueTamper = (body: unknown, query: Record<string, string>) => unknown;
+
 /** A running SimpleAPI test server. */
 export class CloudBlueTestServer {
   readonly contract: OpenApiContract;
@@ -270,6 +276,7 @@ export class CloudBlueTestServer {
   private readonly server: http.Server;
   private readonly tokens = new Map<string, number>();
   private faults: (CloudBlueFault & { left: number })[] = [];
+  private readonly tampers = new Map<string, CloudBlueTamper>();
   private nextOrderFailure: { statusCode: string; message: string } | undefined;
   private sequence = 0;
   private correlation = 0;
@@ -304,6 +311,12 @@ export class CloudBlueTestServer {
     this.faults.push({ ...fault, left: fault.times ?? 1 });
   }
 
+  /** Successful replies to `METHOD /template` pass through `fn` from now on (undefined removes it). */
+  tamper(route: string, fn: CloudBlueTamper | undefined): void {
+    if (fn) this.tampers.set(route, fn);
+    else this.tampers.delete(route);
+  }
+
   /** The next order placed ends in `error` with this status code and message. */
   failNextOrder(failure: { statusCode: string; message: string }): void {
     this.nextOrderFailure = failure;
@@ -323,8 +336,10 @@ export class CloudBlueTestServer {
     return this.options.now?.() ?? new Date();
   }
 
-  private send(res: http.ServerResponse, method: string, template: string, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    if (status >= 200 && status < 300) {
+  private send(res: http.ServerResponse, method: string, template: string, status: number, body: unknown, headers: Record<string, string> = {}, validate = true): void {
+    if (!validate) {
+      // A hostile reply, on purpose: not held to the spec.
+    } else if (status >= 200 && status < 300) {
       const validate = this.contract.operations.find((op) => op.method === method && op.template === template)?.response;
       if (validate && !validate(body)) this.violations.push(`response ${method} ${template}: ${describeErrors(validate)}`);
     } else if (!this.contract.errorBody(body)) {
@@ -380,6 +395,8 @@ export class CloudBlueTestServer {
       req.socket.destroy();
       return;
     }
+    const tamper = result.status >= 200 && result.status < 300 ? this.tampers.get(`${method} ${op.template}`) : undefined;
+    if (tamper) return this.send(res, method, op.template, result.status, tamper(structuredClone(result.body), query), {}, false);
     this.send(res, method, op.template, result.status, result.body);
   }
 

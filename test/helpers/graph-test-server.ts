@@ -38,6 +38,9 @@ export interface GraphFault {
   readonly times?: number;
 }
 
+/** A hostile subscribedSkus reply: gets the collection the server would send and the query, returns what to send. */
+export type GraphTamper = (body: { "@odata.context": string; value: Record<string, unknown>[]; "@odata.nextLink"?: string }, query: Record<string, string>) => unknown;
+
 /** A running Graph test server. */
 export class GraphTestServer {
   readonly violations: string[] = [];
@@ -48,6 +51,8 @@ export class GraphTestServer {
   private readonly server: http.Server;
   private readonly tokens = new Set<string>();
   private faults: (GraphFault & { left: number })[] = [];
+  /** When set, subscribedSkus replies pass through it (and are not held to the schema: they are hostile on purpose). */
+  tamper: GraphTamper | undefined;
   private sequence = 0;
 
   constructor(options: GraphTestServerOptions) {
@@ -128,7 +133,8 @@ export class GraphTestServer {
       return this.json(res, 200, { token_type: "Bearer", expires_in: this.options.tokenTtlSeconds ?? 3599, ext_expires_in: 3599, access_token: token });
     }
     if (route === "GET subscribedSkus") {
-      for (const name of Object.keys(query)) if (name !== "$select") this.violations.push(`subscribedSkus: query option ${name} is not supported (only $select)`);
+      // $skiptoken is how Microsoft's own @odata.nextLink pages; a client only ever sends it back from a next link.
+      for (const name of Object.keys(query)) if (name !== "$select" && name !== "$skiptoken") this.violations.push(`subscribedSkus: query option ${name} is not supported (only $select)`);
       const token = String(req.headers.authorization ?? "").replace(/^Bearer /, "");
       if (!this.tokens.has(token)) {
         record(401);
@@ -137,6 +143,10 @@ export class GraphTestServer {
       const select = query.$select?.split(",").map((s) => s.trim());
       const value = this.options.skus.map((sku) => (select ? Object.fromEntries(Object.entries(sku).filter(([key]) => select.includes(key))) : sku));
       const body = { "@odata.context": `${this.url}/v1.0/$metadata#subscribedSkus`, value };
+      if (this.tamper) {
+        record(200);
+        return this.json(res, 200, this.tamper(structuredClone(body), query));
+      }
       if (!this.validate(body)) this.violations.push(`subscribedSkus response: ${(this.validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`).join("; ")}`);
       record(200);
       return this.json(res, 200, body);

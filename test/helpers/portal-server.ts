@@ -54,6 +54,9 @@ export function buildTestFixture(options: { parallelSubscriptions?: number; proc
   };
 }
 
+/** A reply as the API made it, and what a hostile server sends instead. */
+export type PortalTamper = (reply: { status: number; body: unknown; url: URL }) => { status: number; body: unknown };
+
 export interface TestPortalServer {
   readonly url: string;
   readonly token: string;
@@ -64,6 +67,11 @@ export interface TestPortalServer {
   server: http.Server;
   /** Requests received for `METHOD /path`. */
   count(route: string): number;
+  /**
+   * Makes the API hostile: replies to `METHOD /path` (query excluded) pass through `fn` (undefined removes it), so a
+   * test can send a negative quantity, an unknown currency or a repeating page token from a real server.
+   */
+  tamper(route: string, fn: PortalTamper | undefined): void;
   /** Requests the server is still handling (including ones whose client gave up). */
   inFlight(): number;
   /** Stops the server and closes the portal (the state file stays). */
@@ -78,6 +86,27 @@ async function listen(statePath: string, token: string, clock: ReturnType<typeof
   const portal = await openEmbeddedPortal({ statePath, clock });
   const server = createPortalServer({ portal, token, clock });
   const counts = new Map<string, number>();
+  const tampers = new Map<string, PortalTamper>();
+  // Runs before the API's handler: its writeHead/end are held so the body can be replaced before it is sent.
+  server.prependListener("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const fn = tampers.get(`${req.method} ${url.pathname}`);
+    if (!fn) return;
+    let held: { status: number; headers: http.OutgoingHttpHeaders } = { status: 200, headers: {} };
+    const writeHead = res.writeHead.bind(res);
+    const end = res.end.bind(res);
+    res.writeHead = ((status: number, headers?: http.OutgoingHttpHeaders) => {
+      held = { status, headers: headers ?? {} };
+      return res;
+    }) as typeof res.writeHead;
+    res.end = ((text?: unknown) => {
+      const body = typeof text === "string" && text !== "" ? (JSON.parse(text) as unknown) : undefined;
+      const reply = fn({ status: held.status, body, url });
+      const out = JSON.stringify(reply.body);
+      writeHead(reply.status, { ...held.headers, "content-length": String(Buffer.byteLength(out)) });
+      return end(out);
+    }) as typeof res.end;
+  });
   let active = 0;
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     const key = `${req.method} ${(req.url ?? "").split("?")[0]}`;
@@ -99,6 +128,10 @@ async function listen(statePath: string, token: string, clock: ReturnType<typeof
     portal,
     server,
     count: (route) => counts.get(route) ?? 0,
+    tamper: (route, fn) => {
+      if (fn) tampers.set(route, fn);
+      else tampers.delete(route);
+    },
     inFlight: () => active,
     stop,
     restart: async () => {

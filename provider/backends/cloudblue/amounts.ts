@@ -3,37 +3,21 @@
  * Money, the sign rule of each order detail type, and the per-product sums of an order's details. All decimal
  * arithmetic is core/money.ts's; this module only says how CloudBlue's numbers are to be read.
  */
-import { CspSeatsError, isCspSeatsError } from "../../core/errors";
+import { CspSeatsError } from "../../core/errors";
 import type { Money, OrderEstimate, OrderLine } from "../../core/model";
-import { moneyFromMinor, negateMoney, roundToMinorUnits, parseDecimal, subtractMoney, sumDecimalsToMinorUnits, sumMoney, toMinorUnits, type ExactDecimal } from "../../core/money";
+import { moneyFromMinor, negateMoney, roundToMinorUnits, parseDecimal, subtractMoney, sumDecimalsToMinorUnits, sumMoney, toMinorUnits } from "../../core/money";
+import type { VendorObject } from "../shared/vendor-values";
+import { CLOUDBLUE_ORDER_FIX, atCloudBlue, checkCbAmount } from "./check-values";
 import type { CbAmount, CbOrderDetail, CbOrderDetailType } from "./simpleapi-types";
-
-/** core/money.ts's parse, with CloudBlue's words when the vendor sent something that is not a decimal. */
-function readVendorDecimal<T>(amount: string, read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    if (isCspSeatsError(error) && error.code === "MONEY_INVALID") {
-      throw new CspSeatsError("CLOUDBLUE_BAD_AMOUNT", `CloudBlue sent "${amount}", which is not a decimal amount`, "Report this to the portal's support with the correlation id; csp-seats never guesses amounts.");
-    }
-    throw error;
-  }
-}
-
-/** Sums vendor decimal strings exactly and rounds once (core/money.ts), naming the first one that is not a decimal. */
-function sumVendorDecimals(amounts: readonly string[], currency: string): bigint {
-  for (const amount of amounts) readVendorDecimal(amount, () => parseDecimal(amount));
-  return sumDecimalsToMinorUnits(amounts, currency);
-}
 
 /**
  * Money from a CloudBlue amount. SimpleAPI amounts are decimal strings that may carry more digits than the
- * currency has ("4.1234"); they are rounded half away from zero to the currency's minor digits.
+ * currency has ("4.1234"); they are rounded half away from zero to the currency's minor digits. An unknown
+ * currency or a malformed amount is VENDOR_VALUE_INVALID naming `at` and `field`.
  */
-export function toMoney(amount: CbAmount): Money {
-  const currency = amount.currency.trim().toUpperCase();
-  const decimal: ExactDecimal = readVendorDecimal(amount.amount, () => parseDecimal(amount.amount));
-  return moneyFromMinor(roundToMinorUnits(decimal, currency), currency);
+export function toMoney(amount: CbAmount, at: VendorObject = atCloudBlue("price"), field = "amount"): Money {
+  const checked = checkCbAmount(at, field, amount);
+  return moneyFromMinor(roundToMinorUnits(parseDecimal(checked.amount), checked.currency), checked.currency);
 }
 
 /** How a detail's amount enters our signed line amount (positive = charge, negative = refund). */
@@ -91,10 +75,12 @@ export function getSignedDetailAmount(detail: CbOrderDetail): string | undefined
  */
 export function sumDetailsBySku(details: readonly CbOrderDetail[], currency: string, changedSkus: readonly string[], orderLabel: string): Map<string, Money> {
   const bySku = new Map<string, string[]>();
-  for (const detail of details) {
+  const at = atCloudBlue(orderLabel, orderLabel.startsWith("order ") ? CLOUDBLUE_ORDER_FIX : undefined);
+  for (const [index, detail] of details.entries()) {
+    if (detail.extendedPrice === undefined) continue;
+    const detailCurrency = checkCbAmount(at, `details[${index}].extendedPrice`, detail.extendedPrice).currency;
     const amount = getSignedDetailAmount(detail);
     if (amount === undefined) continue;
-    const detailCurrency = detail.extendedPrice!.currency.toUpperCase();
     if (detailCurrency !== currency) {
       throw new CspSeatsError("MONEY_CURRENCY_MISMATCH", `${orderLabel}: a ${detail.type ?? "detail"} is in ${detailCurrency}, the subscription in ${currency}`, "csp-seats never adds amounts in different currencies; check the order in the CloudBlue control panel.");
     }
@@ -108,7 +94,7 @@ export function sumDetailsBySku(details: readonly CbOrderDetail[], currency: str
     bySku.set(sku, [...(bySku.get(sku) ?? []), amount]);
   }
   const result = new Map<string, Money>();
-  for (const [sku, amounts] of bySku) result.set(sku, moneyFromMinor(sumVendorDecimals(amounts, currency), currency));
+  for (const [sku, amounts] of bySku) result.set(sku, moneyFromMinor(sumDecimalsToMinorUnits(amounts, currency), currency));
   return result;
 }
 

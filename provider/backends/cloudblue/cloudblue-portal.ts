@@ -14,6 +14,7 @@ import type { Order, OrderEstimate, OrderRequest, PlaceOrderRequest, Subscriptio
 import type { CloudBlueConfig } from "./config";
 import { createGraphClient, type GraphClient } from "../graph/graph-client";
 import type { HttpRetryInfo } from "../shared/http-client";
+import type { PaginationLimits } from "../shared/paginate";
 import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../portal";
 import { summarise } from "./amounts";
 import { checkRevision, placeCloudBlueOrder } from "./cloudblue-orders";
@@ -41,6 +42,8 @@ export interface CloudBluePortalOptions {
   readonly retries?: number;
   /** Page size for list endpoints. Default 100. */
   readonly pageSize?: number;
+  /** Bounds of every list read (pages, items, time); defaults in shared/paginate.ts (items: 100,000). */
+  readonly pagination?: Partial<PaginationLimits>;
   /** Subscriptions fetched in parallel by listSubscriptions. Default 4. */
   readonly concurrency?: number;
   /** How far back listOrders looks. Default 30 days. */
@@ -70,8 +73,8 @@ export class CloudBluePortal implements Portal {
       ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     };
     this.session = new CloudBlueSession(config, { clock: this.clock, log: (line) => this.log(line), ...http });
-    this.graph = config.graph ? createGraphClient({ ...config.graph, clock: this.clock, ...http }) : undefined;
-    this.reader = new CloudBlueReader(this.session.api, config, this.clock, this.graph, options.pageSize ?? 100);
+    this.graph = config.graph ? createGraphClient({ ...config.graph, clock: this.clock, ...http, ...(options.pagination ? { pagination: options.pagination } : {}) }) : undefined;
+    this.reader = new CloudBlueReader(this.session.api, config, this.clock, this.graph, options.pageSize ?? 100, options.pagination);
   }
 
   async listSubscriptions(options: ListSubscriptionsOptions = {}): Promise<Subscription[]> {

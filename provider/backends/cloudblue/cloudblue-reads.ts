@@ -11,6 +11,9 @@ import type { CloudBlueConfig } from "./config";
 import type { GraphClient } from "../graph/graph-client";
 import { buildSkuUsageLookup, type SkuUsage } from "../graph/sku-usage";
 import type { HttpClient } from "../shared/http-client";
+import { collectPages, type PaginationLimits } from "../shared/paginate";
+import { checkArray, checkObject, checkOptionalQuantity } from "../shared/vendor-values";
+import { CLOUDBLUE_VENDOR, atCloudBlue } from "./check-values";
 import { mapOrder } from "./map-order";
 import { DEFAULT_PRODUCT_LIMITS, mapSubscription, parseProductLimits, type ProductLimits } from "./map-subscription";
 import { RECENT_ORDER_HOURS } from "./order-marker";
@@ -55,6 +58,7 @@ export class CloudBlueReader {
     private readonly clock: Clock,
     private readonly graph: GraphClient | undefined,
     private readonly pageSize: number,
+    private readonly pagination: Partial<PaginationLimits> = {},
   ) {}
 
   /** `{ customerId }` for list queries: the given customer, else the configured one, else none. */
@@ -63,21 +67,36 @@ export class CloudBlueReader {
     return id ? { customerId: id } : {};
   }
 
-  /** Every item of a paginated list endpoint (offset/limit, until `pagination.total`). */
-  async listAll<T>(path: string, query: Record<string, string>): Promise<T[]> {
+  /**
+   * Every item of a paginated list endpoint (offset/limit). The list ends on an empty page, at
+   * `pagination.total`, or on a short page when there is no total; a page that answers another offset than
+   * asked, an item sent twice and the page, item and time bounds are refused (shared/paginate.ts).
+   */
+  async listAll<T extends { id?: string }>(path: string, query: Record<string, string>): Promise<T[]> {
     const limit = this.pageSize;
-    const items: T[] = [];
-    for (let offset = 0; ; ) {
-      const response = await this.api.request<CbResultList<T>>({ method: "GET", path, query: { ...query, offset: String(offset), limit: String(limit) } });
-      const data = response.body?.data ?? [];
-      items.push(...data);
-      offset += data.length;
-      const total = response.body?.pagination?.total;
-      if (data.length === 0 || (total !== undefined ? offset >= total : data.length < limit)) return items;
-      if (items.length > 100_000) {
-        throw new CspSeatsError("CLOUDBLUE_BAD_RESPONSE", `GET ${path} kept paging past 100,000 items`, "Narrow the query with csp-seats:customerId.");
-      }
-    }
+    const list = `GET ${path}`;
+    return collectPages<T, number>(
+      async (cursor) => {
+        const offset = cursor ?? 0;
+        const response = await this.api.request<CbResultList<T>>({ method: "GET", path, query: { ...query, offset: String(offset), limit: String(limit) } });
+        const at = { ...atCloudBlue(list), ...(response.correlationId ? { correlationId: response.correlationId } : {}) };
+        const body = checkObject(at, "(body)", response.body ?? {});
+        const data = (body.data === undefined ? [] : checkArray(at, "data", body.data)) as T[];
+        const pagination = body.pagination === undefined ? undefined : checkObject(at, "pagination", body.pagination);
+        const total = checkOptionalQuantity(at, "pagination.total", pagination?.total, Number.MAX_SAFE_INTEGER);
+        const answered = checkOptionalQuantity(at, "pagination.offset", pagination?.offset, Number.MAX_SAFE_INTEGER);
+        if (answered !== undefined && answered !== offset) {
+          throw new CspSeatsError("VENDOR_PAGINATION_LOOP", `CloudBlue ${list} answered offset ${answered} to a request for offset ${offset}: the list does not advance`, "This is the portal's data: report it to the portal's operator with the correlation id; nothing was planned or ordered.", {
+            ...(response.correlationId ? { correlationId: response.correlationId } : {}),
+            details: { vendor: CLOUDBLUE_VENDOR, list, field: "pagination.offset", value: answered },
+          });
+        }
+        const next = offset + data.length;
+        const last = total !== undefined ? next >= total : data.length < limit;
+        return { items: data, ...(last ? {} : { next }), ...(response.correlationId ? { correlationId: response.correlationId } : {}) };
+      },
+      { vendor: CLOUDBLUE_VENDOR, list, cursorField: "offset", itemKey: (item) => item.id, ...this.pagination },
+    );
   }
 
   /** Assigned seats from Graph (one request), or a lookup that knows none without Graph settings. */

@@ -8,6 +8,7 @@ import { toDateString } from "../../core/dates";
 import type { Effective, Money, Order, OrderLine, OrderLineRequest, Subscription } from "../../core/model";
 import { toMinorUnits, zeroMoney } from "../../core/money";
 import { sumDetailsBySku, summarise } from "./amounts";
+import { checkCbOrder } from "./check-values";
 import { mapOrderStatus } from "./map-status";
 import { MARKER_ATTRIBUTE, getMarkerPoNumber, readOrderMarker, type OrderMarker } from "./order-marker";
 import type { CbOrderDetail, CbOrderDetailed, CbOrderLineProduct, CbSubscriptionDetailed } from "./simpleapi-types";
@@ -118,6 +119,7 @@ export function describeOrderFailure(order: CbOrderDetailed & { message?: unknow
  * placed elsewhere, from the products (from = to: SimpleAPI does not record the previous quantity).
  */
 export function mapOrder(order: CbOrderDetailed, fallbackCurrency: string): Order {
+  checkCbOrder(order);
   const marker = readOrderMarker(order);
   const currency = (order.total?.currency ?? marker?.currency ?? fallbackCurrency).toUpperCase();
   const effective: Effective = marker?.effective ?? (order.scheduledOn === "renewal" ? "renewal" : "now");

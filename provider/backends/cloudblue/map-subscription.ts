@@ -8,7 +8,9 @@ import { CspSeatsError } from "../../core/errors";
 import type { Eligibility, LicenseLine, RefundableBatch, Subscription } from "../../core/model";
 import { zeroMoney } from "../../core/money";
 import { REDUCTION_WINDOW_MS, createBatch, takeFromBatches } from "../../core/rules";
+import { createVendorValueError } from "../shared/vendor-values";
 import { toMoney } from "./amounts";
+import { atCloudBlue, checkCbOrder, checkCbProductBound, checkCbSubscription } from "./check-values";
 import { deriveTerm, parseVendorDate } from "./map-term";
 import { findOpenOrders, mapSubscriptionStatus } from "./map-status";
 import { readOrderMarker } from "./order-marker";
@@ -23,17 +25,20 @@ export interface ProductLimits {
 /** Used when the catalog does not say: never plan a line down to 0 (a cancellation) and stay below Microsoft's usual cap. */
 export const DEFAULT_PRODUCT_LIMITS: ProductLimits = { minQuantity: 1, maxQuantity: 300 };
 
-/** Parses the catalog's string quantities; a missing or unparsable bound falls back to DEFAULT_PRODUCT_LIMITS. */
-export function parseProductLimits(product: { minimumQuantity?: string; maximumQuantity?: string } | undefined): ProductLimits {
-  const read = (text: string | undefined, fallback: number): number => {
-    if (text === undefined || !/^\d+$/.test(text.trim())) return fallback;
-    const value = Number(text.trim());
-    return Number.isSafeInteger(value) ? value : fallback;
+/**
+ * Parses the catalog's string quantities; a missing bound or a word ("unlimited") falls back to
+ * DEFAULT_PRODUCT_LIMITS, a negative or fractional one or a minimum above the maximum is VENDOR_VALUE_INVALID.
+ */
+export function parseProductLimits(product: { mpn?: string; minimumQuantity?: string; maximumQuantity?: string } | undefined): ProductLimits {
+  const mpn = product?.mpn ?? "?";
+  const limits = {
+    minQuantity: checkCbProductBound(mpn, "minimumQuantity", product?.minimumQuantity) ?? DEFAULT_PRODUCT_LIMITS.minQuantity,
+    maxQuantity: checkCbProductBound(mpn, "maximumQuantity", product?.maximumQuantity) ?? DEFAULT_PRODUCT_LIMITS.maxQuantity,
   };
-  return {
-    minQuantity: read(product?.minimumQuantity, DEFAULT_PRODUCT_LIMITS.minQuantity),
-    maxQuantity: read(product?.maximumQuantity, DEFAULT_PRODUCT_LIMITS.maxQuantity),
-  };
+  if (limits.minQuantity > limits.maxQuantity) {
+    throw createVendorValueError(atCloudBlue(`product ${mpn}`), "minimumQuantity", product?.minimumQuantity, `the minimum is above the maximum ${limits.maxQuantity}`);
+  }
+  return limits;
 }
 
 /** Assigned seats for a line, as provided by Microsoft Graph (see provider/backends/graph). */
@@ -93,7 +98,10 @@ export function deriveRefundableBatches(mpn: string, limit: number, termStart: s
 
 /** Maps a SubscriptionDetailed (with its recent orders, catalog limits and usage) onto our Subscription. */
 export function mapSubscription(subscription: CbSubscriptionDetailed, context: SubscriptionContext): Subscription {
+  checkCbSubscription(subscription);
+  for (const order of context.recentOrders) checkCbOrder(order);
   const id = subscription.id ?? "";
+  const at = atCloudBlue(`subscription ${id}`);
   const products = subscription.products ?? [];
   const currencies = [...new Set(products.map((p) => p.unitPrice?.currency?.toUpperCase()).filter((c): c is string => Boolean(c)))];
   if (currencies.length > 1) {
@@ -107,7 +115,7 @@ export function mapSubscription(subscription: CbSubscriptionDetailed, context: S
     mapped.eligibility.eligible && open.length > 0
       ? { eligible: false, reasonCode: "order-in-progress", reason: `order ${open[0].orderNumber ?? open[0].id} is still ${open[0].status}; wait for it to finish` }
       : mapped.eligibility;
-  const lines: LicenseLine[] = products.map((product) => {
+  const lines: LicenseLine[] = products.map((product, index) => {
     const mpn = product.mpn ?? product.id ?? "";
     const limits = context.limits(mpn);
     const usage = context.usage(mpn);
@@ -118,7 +126,7 @@ export function mapSubscription(subscription: CbSubscriptionDetailed, context: S
       usage: usage.usage,
       ...(usage.usageScope ? { usageScope: usage.usageScope } : {}),
       limit,
-      unitPrice: product.unitPrice ? toMoney(product.unitPrice) : zeroMoney(currency),
+      unitPrice: product.unitPrice ? toMoney(product.unitPrice, at, `products[${index}].unitPrice`) : zeroMoney(currency),
       minQuantity: limits.minQuantity,
       maxQuantity: limits.maxQuantity,
       refundableBatches: subscription.status === "active" ? deriveRefundableBatches(mpn, limit, term.termStart, context.recentOrders, context.now) : [],

@@ -8,6 +8,8 @@ import type { Clock } from "../../core/clock";
 import { systemClock } from "../../core/clock";
 import { CspSeatsError } from "../../core/errors";
 import { HttpClient, type HttpResponse, type HttpRetryInfo } from "../shared/http-client";
+import { collectPages, type PaginationLimits } from "../shared/paginate";
+import { checkArray, checkObject, createVendorValueError } from "../shared/vendor-values";
 
 /** The subscribedSku properties csp-seats reads (schema/graph-subscribedsku.schema.json has them all). */
 export interface SubscribedSku {
@@ -35,7 +37,12 @@ export interface GraphClientOptions {
   readonly retries?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onRetry?: (info: HttpRetryInfo) => void;
+  /** Bounds of the subscribedSkus listing; default 100 pages (a tenant has far fewer SKUs), the rest as shared/paginate.ts. */
+  readonly pagination?: Partial<PaginationLimits>;
 }
+
+/** The vendor as messages name it. */
+export const GRAPH_VENDOR = "Microsoft Graph";
 
 /** Refresh this long before Microsoft's expiry, so a token never expires mid-request. */
 const TOKEN_MARGIN_MS = 60_000;
@@ -92,25 +99,47 @@ export class GraphClient {
     });
   }
 
-  /** Every SKU of the tenant with its assigned (`consumedUnits`) and purchased (`prepaidUnits`) licenses. */
+  /**
+   * Every SKU of the tenant with its assigned (`consumedUnits`) and purchased (`prepaidUnits`) licenses, following
+   * `@odata.nextLink` only on the configured endpoint (the token never goes to another host), never twice to the
+   * same link, within the page and time bounds (shared/paginate.ts).
+   */
   async listSubscribedSkus(): Promise<SubscribedSku[]> {
-    const skus: SubscribedSku[] = [];
-    let path = "/v1.0/subscribedSkus";
-    let query: Record<string, string> | undefined = { $select: SELECT };
-    for (let page = 0; page < 100; page += 1) {
-      const response = await this.api.request<{ value?: SubscribedSku[]; "@odata.nextLink"?: string }>({ method: "GET", path, ...(query ? { query } : {}) });
-      skus.push(...(response.body?.value ?? []));
-      const next = response.body?.["@odata.nextLink"];
-      if (!next) return skus;
-      const url = new URL(next);
-      const base = new URL(this.options.endpoint ?? "https://graph.microsoft.com");
-      if (url.origin !== base.origin) {
-        throw new CspSeatsError("GRAPH_BAD_RESPONSE", `Microsoft Graph sent a next page on another host (${url.origin})`, "Check graphEndpoint.");
-      }
-      path = `${url.pathname.slice(base.pathname.replace(/\/+$/, "").length)}${url.search}`;
-      query = undefined;
+    const base = new URL(this.options.endpoint ?? "https://graph.microsoft.com");
+    const prefix = base.pathname.replace(/\/+$/, "");
+    const list = "GET /v1.0/subscribedSkus";
+    return collectPages<SubscribedSku, string>(
+      async (next) => {
+        const request = next === undefined ? { path: "/v1.0/subscribedSkus", query: { $select: SELECT } } : { path: this.toPagePath(next, base, prefix, list) };
+        const response = await this.api.request<unknown>({ method: "GET", ...request });
+        const at = { vendor: GRAPH_VENDOR, object: list, ...(response.correlationId ? { correlationId: response.correlationId } : {}) };
+        const body = checkObject(at, "(body)", response.body ?? {});
+        const items = (body.value === undefined ? [] : checkArray(at, "value", body.value)) as SubscribedSku[];
+        const link = body["@odata.nextLink"];
+        if (link !== undefined && typeof link !== "string") throw createVendorValueError(at, "@odata.nextLink", link, "a next link must be a URL");
+        return { items, ...(link ? { next: link } : {}), ...(response.correlationId ? { correlationId: response.correlationId } : {}) };
+      },
+      { vendor: GRAPH_VENDOR, list, cursorField: "@odata.nextLink", maxPages: 100, ...this.options.pagination },
+    );
+  }
+
+  /** The path (under the endpoint) of a next link; another origin or path is refused. */
+  private toPagePath(link: string, base: URL, prefix: string, list: string): string {
+    let url: URL;
+    try {
+      url = new URL(link);
+    } catch {
+      throw createVendorValueError({ vendor: GRAPH_VENDOR, object: list }, "@odata.nextLink", link, "not a URL");
     }
-    throw new CspSeatsError("GRAPH_BAD_RESPONSE", "Microsoft Graph kept sending more pages of subscribedSkus (over 100)", "Report this; a tenant has far fewer SKUs.");
+    if (url.origin !== base.origin || !url.pathname.startsWith(`${prefix}/`)) {
+      throw createVendorValueError(
+        { vendor: GRAPH_VENDOR, object: list, fix: "Check graphEndpoint; csp-seats sends its token to the configured Graph endpoint only. Nothing was planned or ordered." },
+        "@odata.nextLink",
+        link,
+        `a next page outside the configured endpoint ${base.origin}${prefix}`,
+      );
+    }
+    return `${url.pathname.slice(prefix.length)}${url.search}`;
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,9 @@ import { CspSeatsError, type ErrorCode } from "../../core/errors";
 import type { Order, OrderEstimate, OrderRequest, PlaceOrderRequest, Subscription } from "../../core/model";
 import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../portal";
 import { HttpClient, isOutcomeUnknown, isTransientHttpError, type HttpClientOptions, type HttpResponse } from "../shared/http-client";
+import { collectPages, type PaginationLimits } from "../shared/paginate";
+import { checkObject, createVendorValueError } from "../shared/vendor-values";
+import { PORTAL_API_VENDOR, checkPortalEstimate, checkPortalItems, checkPortalOrder, checkPortalSubscription } from "./portal-values";
 
 /** The http backend's settings; HttpClient options override its defaults. */
 export interface HttpPortalOptions extends Partial<Omit<HttpClientOptions, "baseUrl">> {
@@ -17,7 +20,8 @@ export interface HttpPortalOptions extends Partial<Omit<HttpClientOptions, "base
   readonly token?: string;
   /** Subscriptions per page when listing (1-1000). Default: the server's page size. */
   readonly pageSize?: number;
-
+  /** Bounds of a listing (pages, items, time); defaults in shared/paginate.ts. */
+  readonly pagination?: Partial<PaginationLimits>;
 }
 
 /** The Portal over HTTP, plus the API's extra reads (outbox, faults) for tools and tests. */
@@ -55,7 +59,7 @@ function toOrderBody(request: OrderRequest): OrderRequest {
 
 /** Opens the http backend. Nothing is sent until the first call; `close()` releases the connection pool. */
 export async function createHttpPortal(options: HttpPortalOptions): Promise<HttpPortal> {
-  const { endpoint, token, pageSize, ...overrides } = options;
+  const { endpoint, token, pageSize, pagination, ...overrides } = options;
   const orderRetries = overrides.retries ?? 4;
   if (typeof endpoint !== "string" || endpoint === "") throw new TypeError("Expected `endpoint` to be a URL");
   const client = new HttpClient({
@@ -78,8 +82,8 @@ export async function createHttpPortal(options: HttpPortalOptions): Promise<Http
   };
 
   const findOrderByKey = async (key: string): Promise<Order | undefined> => {
-    const response = await client.request<{ items: Order[] }>({ method: "GET", path: "/v1/orders", query: { idempotencyKey: key } });
-    return response.body.items[0];
+    const response = await client.request<unknown>({ method: "GET", path: "/v1/orders", query: { idempotencyKey: key } });
+    return checkPortalItems(response.body, "GET /v1/orders", (item) => checkPortalOrder(item, response.correlationId), response.correlationId)[0];
   };
 
   const portal: HttpPortal = {
@@ -87,34 +91,40 @@ export async function createHttpPortal(options: HttpPortalOptions): Promise<Http
     client,
 
     async listSubscriptions(list: ListSubscriptionsOptions = {}): Promise<Subscription[]> {
-      const all: Subscription[] = [];
-      let pageToken: string | undefined;
-      do {
-        const response = await client.request<{ items: Subscription[]; nextPageToken?: string }>({
-          method: "GET",
-          path: "/v1/subscriptions",
-          query: {
-            pageSize: pageSize === undefined ? undefined : String(pageSize),
-            pageToken,
-            ids: list.ids ? list.ids.join(",") : undefined,
-            customerId: list.customerId,
-          },
-        });
-        notePortalTime(response.headers);
-        all.push(...response.body.items);
-        pageToken = response.body.nextPageToken;
-      } while (pageToken);
-      return all;
+      // Pages end on an empty page or a missing token; a token that repeats, a subscription sent twice, too many
+      // pages or too long a listing is refused (shared/paginate.ts), and every subscription is checked.
+      return collectPages<Subscription, string>(
+        async (pageToken) => {
+          const response = await client.request<unknown>({
+            method: "GET",
+            path: "/v1/subscriptions",
+            query: {
+              pageSize: pageSize === undefined ? undefined : String(pageSize),
+              pageToken,
+              ids: list.ids ? list.ids.join(",") : undefined,
+              customerId: list.customerId,
+            },
+          });
+          notePortalTime(response.headers);
+          const at = { vendor: PORTAL_API_VENDOR, object: "GET /v1/subscriptions", ...(response.correlationId ? { correlationId: response.correlationId } : {}) };
+          const next = checkObject(at, "(body)", response.body).nextPageToken;
+          if (next !== undefined && typeof next !== "string") throw createVendorValueError(at, "nextPageToken", next, "a page token must be a string");
+          const items = checkPortalItems(response.body, "GET /v1/subscriptions", (item) => checkPortalSubscription(item, response.correlationId), response.correlationId);
+          return { items, next: next as string | undefined, ...(response.correlationId ? { correlationId: response.correlationId } : {}) };
+        },
+        { vendor: PORTAL_API_VENDOR, list: "GET /v1/subscriptions", cursorField: "nextPageToken", itemKey: (sub) => sub.id, ...pagination },
+      );
     },
 
     async getSubscription(id: string): Promise<Subscription> {
-      const response = await client.request<Subscription>({ method: "GET", path: `/v1/subscriptions/${encodeURIComponent(id)}` });
+      const response = await client.request<unknown>({ method: "GET", path: `/v1/subscriptions/${encodeURIComponent(id)}` });
       notePortalTime(response.headers);
-      return response.body;
+      return checkPortalSubscription(response.body, response.correlationId);
     },
 
     async estimateOrder(request: OrderRequest): Promise<OrderEstimate> {
-      return (await client.request<OrderEstimate>({ method: "POST", path: "/v1/orders/estimate", body: toOrderBody(request), retrySafe: true })).body;
+      const response = await client.request<unknown>({ method: "POST", path: "/v1/orders/estimate", body: toOrderBody(request), retrySafe: true });
+      return checkPortalEstimate(response.body, request.subscriptionId, response.correlationId);
     },
 
     async placeOrder(request: PlaceOrderRequest): Promise<Order> {
@@ -128,7 +138,8 @@ export async function createHttpPortal(options: HttpPortalOptions): Promise<Http
       return client.retry(
         async (attempt) => {
           try {
-            return (await client.request<Order>({ method: "POST", path: "/v1/orders", body, headers: { "idempotency-key": key }, retrySafe: false })).body;
+            const response = await client.request<unknown>({ method: "POST", path: "/v1/orders", body, headers: { "idempotency-key": key }, retrySafe: false });
+            return checkPortalOrder(response.body, response.correlationId);
           } catch (error) {
             if (attempt <= orderRetries && isTransientHttpError(error) && isOutcomeUnknown(error)) {
               const existing = await findOrderByKey(key);
@@ -146,16 +157,18 @@ export async function createHttpPortal(options: HttpPortalOptions): Promise<Http
     },
 
     async getOrder(id: string): Promise<Order> {
-      return (await client.request<Order>({ method: "GET", path: `/v1/orders/${encodeURIComponent(id)}` })).body;
+      const response = await client.request<unknown>({ method: "GET", path: `/v1/orders/${encodeURIComponent(id)}` });
+      return checkPortalOrder(response.body, response.correlationId);
     },
 
     async listOrders(list: ListOrdersOptions = {}): Promise<Order[]> {
-      const response = await client.request<{ items: Order[] }>({
+      // The API does not page orders; the list is checked item by item like every other reply.
+      const response = await client.request<unknown>({
         method: "GET",
         path: "/v1/orders",
         query: { subscriptionId: list.subscriptionId, idempotencyKey: list.idempotencyKey },
       });
-      return response.body.items;
+      return checkPortalItems(response.body, "GET /v1/orders", (item) => checkPortalOrder(item, response.correlationId), response.correlationId);
     },
 
     async now(): Promise<Date> {
