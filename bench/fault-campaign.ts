@@ -70,6 +70,8 @@ export interface FaultCampaignResult {
   /** The schedule as the portal used it in the first pass (requests it saw, faults per kind). */
   readonly faults: ScheduleUse & { readonly slots: number };
   readonly kills: readonly KillRecord[];
+  /** Look-ups by idempotency key the client made after a lost order reply, and how many found the order. */
+  readonly keyLookups: { readonly sent: number; readonly found: number };
   /** Orders the client saw accepted in the first pass (placeOrder returned). */
   readonly acceptedFirstPass: number;
   /** Orders that did not end completed in the first pass, by the client's error code. */
@@ -191,6 +193,16 @@ export async function runFaultCampaign(options: FaultCampaignOptions): Promise<F
     },
     onRetry: () => void (figures().retries += 1),
   });
+  // The client's look-ups by key after a lost order reply (http-portal.ts placeOrder), seen at its one HttpClient.
+  const keyLookups = { sent: 0, found: 0 };
+  const request = portal.client.request.bind(portal.client);
+  portal.client.request = (async (req: Parameters<typeof request>[0]) => {
+    const lookup = req.method === "GET" && req.path === "/v1/orders" && req.query?.idempotencyKey !== undefined;
+    if (lookup) keyLookups.sent += 1;
+    const response = await request<{ items?: unknown[] }>(req);
+    if (lookup && (response.body.items?.length ?? 0) > 0) keyLookups.found += 1;
+    return response;
+  }) as typeof portal.client.request;
   const admin = async (rules: FaultRule[] | undefined): Promise<FaultRule[]> => {
     const was = phase.name;
     phase.name = "setup";
@@ -301,6 +313,7 @@ export async function runFaultCampaign(options: FaultCampaignOptions): Promise<F
       rerun,
       faults: { ...use, slots: slots.length },
       kills: killRecords,
+      keyLookups,
       acceptedFirstPass: jobs.filter((job) => job.accepted !== undefined).length,
       failedFirstPass,
       notConvergedBeforeRerun: pending.length,

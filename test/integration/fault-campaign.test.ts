@@ -31,6 +31,7 @@ describe("fault campaign (20 orders, 1 SIGKILL)", () => {
     expect(FAULT_KINDS.reduce((sum, kind) => sum + result.faults.injected[kind], 0)).toBeGreaterThan(0);
     expect(result.first.retries).toBeGreaterThan(0);
     expect(result.first.requests).toBeGreaterThanOrEqual(result.faults.used);
+    expect(result.keyLookups.found).toBeLessThanOrEqual(result.keyLookups.sent);
     // The re-run placed or replayed exactly the subscriptions that had not converged.
     expect(result.placedInRerun + result.replayedInRerun).toBe(result.notConvergedBeforeRerun);
   }, 180_000);
