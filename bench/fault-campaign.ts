@@ -176,8 +176,15 @@ export async function runFaultCampaign(options: FaultCampaignOptions): Promise<F
   const began = performance.now();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "csp-seats-faults-"));
   const statePath = path.join(dir, "portal-state.json");
-  await seedEmbeddedPortal({ statePath, fixture: buildCampaignFixture(orders, processingDelayMs) });
-  const server: PortalProcess = await startPortalProcess({ cli: options.cli ?? findCli(), statePath, token: TOKEN });
+  const server: PortalProcess = await (async () => {
+    try {
+      await seedEmbeddedPortal({ statePath, fixture: buildCampaignFixture(orders, processingDelayMs) });
+      return await startPortalProcess({ cli: options.cli ?? findCli(), statePath, token: TOKEN });
+    } catch (error) {
+      await fs.rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  })();
 
   // Requests are counted per phase; "setup" (the plan's read, the admin calls) is not part of the figures.
   const phase = { name: "setup" as "setup" | "first" | "rerun" };
