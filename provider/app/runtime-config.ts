@@ -5,6 +5,7 @@
  * (`CSP_SEATS_*`). Every mistake is a CspSeatsError with a code and a fix that names where the value came from,
  * so `--now yesterday` and `csp-seats:now: yesterday` fail the same way.
  */
+import { EARLIEST_YEAR, isSupportedYear, LATEST_YEAR } from "../core/dates";
 import * as path from "node:path";
 import { createFixedClock, type Clock } from "../core/clock";
 import { findClosestName } from "../core/closest-name";
@@ -56,9 +57,6 @@ const SETTINGS: Record<SettingName, { readonly env: string; readonly flag?: stri
 };
 
 const DEFAULT_ORDER_TIMEOUT_SECONDS = 900;
-const EARLIEST_YEAR = 2000;
-// Renewal dates a year or more ahead must still print as four-digit ISO years.
-const LATEST_YEAR = 9998;
 
 /** A setting's value and where it came from. */
 interface FoundSetting {
@@ -197,7 +195,7 @@ function resolvePinnedClock(found: FoundSetting | undefined): Clock | undefined 
     );
   }
   const at = new Date(found.value);
-  if (at.getUTCFullYear() < EARLIEST_YEAR || at.getUTCFullYear() > LATEST_YEAR) {
+  if (!isSupportedYear(at)) {
     throw new CspSeatsError(
       "CONFIG_NOW",
       `${nameSource(found)} "${found.value}" is outside the years ${EARLIEST_YEAR} to ${LATEST_YEAR}`,

@@ -6,6 +6,8 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -83,6 +85,25 @@ describe("impossible values from the portal API are coded errors naming the obje
     const error = await captureError(client.estimateOrder({ subscriptionId: "sub-main", lines: [{ sku: "m365-basic", quantity: 25, effective: "now" }] }));
     expect(error.code).toBe("VENDOR_VALUE_INVALID");
     expect(error.summary).toContain("estimate for sub-main lines[0].amount.amount");
+  });
+});
+
+describe("the portal's clock is a vendor value too", () => {
+  it.each(["10000-01-01T00:00:00Z", "1999-12-31T23:59:59Z", "yesterday"])("X-Portal-Time %j is refused with the header named, not planned with", async (header) => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "x-portal-time": header });
+      res.end(JSON.stringify({ status: "ok" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const odd = await createHttpPortal({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: "t" });
+    try {
+      const error = await captureError(odd.now());
+      expect(error.code).toBe("VENDOR_VALUE_INVALID");
+      expect(error.summary).toContain("X-Portal-Time");
+    } finally {
+      await odd.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 

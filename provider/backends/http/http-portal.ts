@@ -9,7 +9,7 @@ import type { Order, OrderEstimate, OrderRequest, PlaceOrderRequest, Subscriptio
 import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../portal";
 import { HttpClient, isOutcomeUnknown, isTransientHttpError, type HttpClientOptions, type HttpResponse } from "../shared/http-client";
 import { collectPages, type PaginationLimits } from "../shared/paginate";
-import { checkObject, createVendorValueError } from "../shared/vendor-values";
+import { checkObject, checkVendorDate, createVendorValueError } from "../shared/vendor-values";
 import { PORTAL_API_VENDOR, checkPortalEstimate, checkPortalItems, checkPortalOrder, checkPortalSubscription } from "./portal-values";
 
 /** The http backend's settings; HttpClient options override its defaults. */
@@ -77,8 +77,11 @@ export async function createHttpPortal(options: HttpPortalOptions): Promise<Http
   // The portal's clock, as last reported in X-Portal-Time, moved on by the local time elapsed since.
   let portalTime: { at: number; seenAt: number } | undefined;
   const notePortalTime = (headers: Record<string, string>): void => {
-    const at = Date.parse(headers["x-portal-time"] ?? "");
-    if (!Number.isNaN(at)) portalTime = { at, seenAt: performance.now() };
+    const header = headers["x-portal-time"];
+    if (header === undefined) return;
+    // The time every plan is priced at: a reply that is not a real date in range is refused, never planned with.
+    const at = Date.parse(checkVendorDate({ vendor: PORTAL_API_VENDOR, object: "reply" }, "X-Portal-Time", header));
+    portalTime = { at, seenAt: performance.now() };
   };
 
   const findOrderByKey = async (key: string): Promise<Order | undefined> => {

@@ -5,6 +5,7 @@
  * and the field ("CloudBlue subscription 1234567 products[0].quantity is -3: a quantity cannot be negative"),
  * with details {vendor, object, field, value}. csp-seats never repairs such a value, and never plans with one.
  */
+import { EARLIEST_YEAR, LATEST_YEAR } from "../../core/dates";
 import { CspSeatsError } from "../../core/errors";
 import { getMinorDigits, isKnownCurrency } from "../../core/money";
 
@@ -20,8 +21,7 @@ export interface VendorObject {
 /** The most seats a line may have: seats.yaml's own maximum (schema/seats.schema.json). */
 export const MAX_VENDOR_QUANTITY = 1_000_000;
 /** Dates outside these years are refused (the same bound app/runtime-config puts on --now). */
-export const VENDOR_EARLIEST_YEAR = 2000;
-export const VENDOR_LATEST_YEAR = 9998;
+export { EARLIEST_YEAR as VENDOR_EARLIEST_YEAR, LATEST_YEAR as VENDOR_LATEST_YEAR } from "../../core/dates";
 /** Digits an amount may have before its decimal point: a quadrillion is past any price, and keeps sums readable. */
 const MAX_WHOLE_DIGITS = 15;
 /** Digits after the point when the vendor's precision is free (CloudBlue rates to 4; 10 is far past any rating engine). */
@@ -96,8 +96,8 @@ export function checkVendorDate(at: VendorObject, field: string, value: unknown,
   const match = /^(\d{4,})-(\d{2})-(\d{2})/.exec(value);
   if (!match) throw createVendorValueError(at, field, value, options.dateOnly ? "not a date (YYYY-MM-DD)" : "not a date");
   const year = Number(match[1]);
-  if (year < VENDOR_EARLIEST_YEAR || year > VENDOR_LATEST_YEAR) {
-    throw createVendorValueError(at, field, value, `a date must lie in the years ${VENDOR_EARLIEST_YEAR}..${VENDOR_LATEST_YEAR}`);
+  if (year < EARLIEST_YEAR || year > LATEST_YEAR) {
+    throw createVendorValueError(at, field, value, `a date must lie in the years ${EARLIEST_YEAR}..${LATEST_YEAR}`);
   }
   const day = Date.UTC(year, Number(match[2]) - 1, Number(match[3]));
   if (new Date(day).toISOString().slice(0, 10) !== match[0] || (options.dateOnly && value.length !== 10)) {
