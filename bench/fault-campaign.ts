@@ -19,7 +19,8 @@ import { createHttpPortal, type HttpPortal } from "../provider/backends/http/htt
 import { waitForOrder } from "../provider/backends/shared/order-wait";
 import { seedEmbeddedPortal } from "../provider/simulator/embedded-portal";
 import type { FaultRule } from "../provider/simulator/faults";
-import type { FixtureSubscription, PortalFixture } from "../provider/simulator/fixture";
+import type { PortalFixture } from "../provider/simulator/fixture";
+import { buildBenchFixture } from "./bench-fixture";
 import { buildFaultRules, countScheduleUse, createRandom, drawFaultSlots, type ScheduleUse } from "./fault-schedule";
 import { judgeCampaign } from "./fault-verdict";
 import { findCli, startPortalProcess, type PortalProcess } from "./portal-process";
@@ -104,27 +105,13 @@ const START_LIMIT = 10;
 
 /** One subscription per order, 10 seats with 5 assigned, each to get one more. */
 export function buildCampaignFixture(count: number, processingDelayMs: number): PortalFixture {
-  const subscriptions: FixtureSubscription[] = Array.from({ length: count }, (_, i) => ({
-    id: `sub-${String(i + 1).padStart(5, "0")}`,
-    name: `Campaign subscription ${i + 1}`,
-    customerId: `cust-${(i % 20) + 1}`,
-    status: "active",
-    currency: "EUR",
-    billingCycle: "monthly",
-    billingPeriod: { start: "2026-05-01", end: "2026-06-01" },
-    termEnd: "2026-11-30",
-    autoRenew: true,
-    paymentMethods: [{ id: "pm-invoice", label: "Invoice", isDefault: true }],
-    lines: [{ sku: SKU, displayName: "Microsoft 365 Business Basic", usage: 5, limit: START_LIMIT, unitPrice: "5.60" }],
-  }));
-  return {
-    now: "2026-05-12T09:00:00Z",
+  return buildBenchFixture({
+    count,
+    customers: 20,
     processingDelayMs,
-    pageSize: 100,
-    faults: [],
-    customers: Array.from({ length: Math.min(20, count) }, (_, i) => ({ id: `cust-${i + 1}`, name: `Customer ${i + 1}`, contactEmail: `it@cust-${i + 1}.example` })),
-    subscriptions,
-  };
+    namePrefix: "Campaign subscription",
+    lines: () => [{ sku: SKU, displayName: "Microsoft 365 Business Basic", usage: 5, limit: START_LIMIT, unitPrice: "5.60" }],
+  });
 }
 
 /** The order the planner would make for `sub`: one more seat now, its key from the revision and lines. */

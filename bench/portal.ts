@@ -14,7 +14,8 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { openEmbeddedPortal, seedEmbeddedPortal } from "../provider/simulator/embedded-portal";
-import type { FixtureSubscription, PortalFixture } from "../provider/simulator/fixture";
+import type { PortalFixture } from "../provider/simulator/fixture";
+import { buildBenchFixture } from "./bench-fixture";
 import { createHttpPortal } from "../provider/backends/http/http-portal";
 import { createPortalServer } from "../provider/simulator/server/server";
 
@@ -26,35 +27,19 @@ interface ServerStats {
 }
 
 /** A fixture of `count` subscriptions with `lines` license lines each. */
-function buildBenchFixture(count: number, lines: number): PortalFixture {
-  const subscriptions: FixtureSubscription[] = Array.from({ length: count }, (_, i) => ({
-    id: `sub-${String(i + 1).padStart(5, "0")}`,
-    name: `Bench subscription ${i + 1}`,
-    customerId: `cust-${(i % 50) + 1}`,
-    status: "active",
-    currency: "EUR",
-    billingCycle: "monthly",
-    billingPeriod: { start: "2026-05-01", end: "2026-06-01" },
-    termEnd: "2026-11-30",
-    autoRenew: true,
-    paymentMethods: [{ id: "pm-invoice", label: "Invoice", isDefault: true }],
-    lines: Array.from({ length: lines }, (_, l) => ({
-      sku: `sku-${l + 1}`,
-      displayName: `Product ${l + 1}`,
-      usage: 5 + l,
-      limit: 10 + l,
-      unitPrice: `${(4 + l).toString()}.50`,
-      batches: [{ quantity: 2, addedAt: "2026-05-10T14:30:00Z" }],
-    })),
-  }));
-  return {
-    now: "2026-05-12T09:00:00Z",
-    processingDelayMs: 0,
-    pageSize: 100,
-    faults: [],
-    customers: Array.from({ length: 50 }, (_, i) => ({ id: `cust-${i + 1}`, name: `Customer ${i + 1}`, contactEmail: `it@cust-${i + 1}.example` })),
-    subscriptions,
-  };
+function buildPortalBenchFixture(count: number, lines: number): PortalFixture {
+  return buildBenchFixture({
+    count,
+    lines: () =>
+      Array.from({ length: lines }, (_, l) => ({
+        sku: `sku-${l + 1}`,
+        displayName: `Product ${l + 1}`,
+        usage: 5 + l,
+        limit: 10 + l,
+        unitPrice: `${(4 + l).toString()}.50`,
+        batches: [{ quantity: 2, addedAt: "2026-05-10T14:30:00Z" }],
+      })),
+  });
 }
 
 /** Child mode: serve the state file and answer `stats` messages with the number of requests seen. */
@@ -114,7 +99,7 @@ interface Row {
 async function runBench(count: number, lines: number, repeat: number): Promise<void> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "csp-seats-bench-"));
   const statePath = path.join(dir, "portal-state.json");
-  const seeded = await measure(() => seedEmbeddedPortal({ statePath, fixture: buildBenchFixture(count, lines) }));
+  const seeded = await measure(() => seedEmbeddedPortal({ statePath, fixture: buildPortalBenchFixture(count, lines) }));
   const stateBytes = (await fs.stat(statePath)).size;
   const child = fork(__filename, ["--serve", statePath], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const { port } = await new Promise<{ port: number }>((resolve) => child.once("message", (m) => resolve(m as { port: number })));
