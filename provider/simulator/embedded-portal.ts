@@ -85,21 +85,29 @@ function assertCompatible(state: PortalState, statePath: string): void {
 }
 
 /**
- * Per committed snapshot, the copy last brought up to a later time for a read and that time. Reused while time
- * has not moved it on again, so repeated reads of a state that is behind clone and advance it once; always
- * advanced from the snapshot itself, never from an earlier copy, so it is exactly what a write would save. Weak:
- * a snapshot replaced by a newer file takes its copy with it.
+ * Per committed snapshot, the copy last brought up to a later time for a read and that time (or the error that
+ * bringing it there raised, such as PORTAL_CALENDAR_LIMIT, which any later time raises too). Reused while time has
+ * not moved it on again, so repeated reads of a state that is behind clone and advance it once; always advanced
+ * from the snapshot itself, never from an earlier copy, so it is exactly what a write would save. Weak: a
+ * snapshot replaced by a newer file takes its copy with it.
  */
-const advancedCopies = new WeakMap<PortalState, { readonly state: PortalState; readonly atMs: number }>();
+const advancedCopies = new WeakMap<PortalState, { readonly atMs: number; readonly state?: PortalState; readonly error?: unknown }>();
 
 /** The state as it is at `now`: the snapshot when nothing is due, else a frozen copy brought up to `now`. */
 function getStateAt(snapshot: PortalState, now: Date): PortalState {
   if (!isPortalStateBehind(snapshot, now)) return snapshot;
+  const nowMs = now.getTime();
   const cached = advancedCopies.get(snapshot);
-  if (cached && cached.atMs <= now.getTime() && !isPortalStateBehind(cached.state, now)) return cached.state;
+  if (cached?.error !== undefined && cached.atMs <= nowMs) throw cached.error;
+  if (cached?.state && cached.atMs <= nowMs && !isPortalStateBehind(cached.state, now)) return cached.state;
   const copy = structuredClone(snapshot);
-  advancePortalState(copy, now);
-  advancedCopies.set(snapshot, { state: deepFreeze(copy), atMs: now.getTime() });
+  try {
+    advancePortalState(copy, now);
+  } catch (error) {
+    advancedCopies.set(snapshot, { atMs: nowMs, error });
+    throw error;
+  }
+  advancedCopies.set(snapshot, { atMs: nowMs, state: deepFreeze(copy) });
   return copy;
 }
 
