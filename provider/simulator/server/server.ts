@@ -15,6 +15,7 @@ import type { Order, OrderRequest, OutboxMessage, PlaceOrderRequest, Subscriptio
 import type { FaultRule } from "../faults";
 import { PORTAL_ERROR_STATUS, type Portal } from "../../backends/portal";
 import { describeSchemaErrors, loadPortalSchemas } from "./openapi";
+import { decodePathSegment, formatClientError, getClientErrorStatus, parseRequestTarget } from "./request-target";
 
 /** A page of subscriptions as the embedded portal returns it. */
 export interface SubscriptionPage {
@@ -245,55 +246,6 @@ function createFaultError(rule: FaultRule): { status: number; error: CspSeatsErr
   if (status === 503) return { status, error: new CspSeatsError("PORTAL_UNAVAILABLE", "the portal is temporarily unavailable (injected fault)", "Retry later."), headers: rule.retryAfterSeconds !== undefined ? { "retry-after": String(rule.retryAfterSeconds) } : {} };
   if (status >= 500) return { status, error: new CspSeatsError("PORTAL_INTERNAL", "the portal failed (injected fault)", "Retry later; nothing was done."), headers: {} };
   return { status, error: new CspSeatsError("PORTAL_BAD_REQUEST", `the portal refused the request with ${status} (injected fault)`, "Clear the fault rules."), headers: {} };
-}
-
-/**
- * The path and query of a request target: origin-form (`/path?query`) or absolute-form (`http://host/path`, which
- * an HTTP/1.1 server must accept); undefined for anything else (`*`, a bare word, a URL that does not parse such
- * as `http://[` or a port over 65535). The path is read as a path even when it starts with `//`.
- */
-function parseRequestTarget(target: string): { pathname: string; searchParams: URLSearchParams } | undefined {
-  try {
-    const url = target.startsWith("/") ? new URL(`http://portal.invalid${target}`) : /^https?:\/\//i.test(target) ? new URL(target) : undefined;
-    return url && { pathname: url.pathname, searchParams: url.searchParams };
-  } catch {
-    return undefined;
-  }
-}
-
-/** A percent-decoded path parameter; malformed encoding (`%ZZ`, a lone `%`) is the client's mistake. */
-function decodePathSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw badRequest(`the path segment ${JSON.stringify(segment.slice(0, 100))} is not valid percent-encoding`, "Percent-encode the id as UTF-8 (e.g. encodeURIComponent).");
-  }
-}
-
-/** The status Node's own server would send for a parser error. */
-function getClientErrorStatus(error: NodeJS.ErrnoException): number {
-  if (error.code === "HPE_HEADER_OVERFLOW") return 431;
-  if (error.code === "HPE_CHUNK_EXTENSIONS_OVERFLOW") return 413;
-  if (error.code === "ERR_HTTP_REQUEST_TIMEOUT") return 408;
-  return 400;
-}
-
-/** A whole HTTP/1.1 reply for a request Node's parser refused, with the API's JSON error body. */
-function formatClientError(error: NodeJS.ErrnoException): string {
-  const status = getClientErrorStatus(error);
-  const summary =
-    status === 431 ? "the request headers are too large" : status === 413 ? "a chunk extension is too large" : status === 408 ? "the request took too long to arrive" : "the request is not valid HTTP/1.1";
-  const fix = status === 431 ? "Send fewer or shorter headers (16 KiB in all at most)." : "Send a well-formed HTTP/1.1 request (see schema/portal-openapi.yaml).";
-  const body = JSON.stringify({ error: { code: "PORTAL_BAD_REQUEST", summary, fix, details: { parserError: error.code ?? "unknown" } } });
-  return [
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? "Bad Request"}`,
-    "Content-Type: application/json; charset=utf-8",
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    `X-Correlation-ID: ${randomUUID()}`,
-    "Connection: close",
-    "",
-    body,
-  ].join("\r\n");
 }
 
 /**
