@@ -72,3 +72,26 @@ export function daysBetween(from: string, to: string): number {
   if (Number.isNaN(a) || Number.isNaN(b)) throw new TypeError(`Expected YYYY-MM-DD dates, got ${from} and ${to}`);
   return Math.round((b - a) / DAY_MS);
 }
+
+/** The earliest year csp-seats accepts in a time it is given (a pinned time, a fixture's dates and times). */
+export const EARLIEST_YEAR = 2000;
+/**
+ * The latest year csp-seats accepts in a time it is given: a term renewing a year or more later must still be a
+ * four-digit ISO year (Date.parse reads no other), so the calendar keeps a margin before 9999-12-31.
+ */
+export const LATEST_YEAR = 9998;
+/** The last date the calendar can reach: the last one ISO-8601 writes with a four-digit year. */
+export const LAST_DATE = "9999-12-31";
+
+/** Whether `text` is a real calendar date YYYY-MM-DD (not 2026-02-30) no later than LAST_DATE. */
+export function isCalendarDate(text: string): boolean {
+  const match = DATE.exec(text);
+  if (!match) return false;
+  const [year, month, day] = match.slice(1).map(Number);
+  return month >= 1 && month <= 12 && day >= 1 && day <= getDaysInMonth(year, month - 1);
+}
+
+/** Whether `year` is within EARLIEST_YEAR..LATEST_YEAR. */
+export function isSupportedYear(year: number): boolean {
+  return Number.isInteger(year) && year >= EARLIEST_YEAR && year <= LATEST_YEAR;
+}

@@ -54,6 +54,7 @@ export const ERROR_CODES = {
   PLAN_STALE: "the subscription changed since it was planned; nothing was ordered",
   PORTAL_BAD_REQUEST: "the portal refused the request as malformed",
   PORTAL_BELOW_USAGE: "the new count is below the assigned seats",
+  PORTAL_CALENDAR_LIMIT: "the embedded portal's calendar cannot reach the time asked (past 9999-12-31, or too many events at once)",
   PORTAL_DECREASE_OUTSIDE_WINDOW: "seats outside their 168-hour window cannot be removed now",
   PORTAL_DUPLICATE_SKU: "an order names the same SKU twice",
   PORTAL_FIXTURE_INVALID: "the embedded portal's fixture file is invalid",

@@ -26,9 +26,9 @@ import {
   type SubscriptionPage,
   type SubscriptionPageOptions,
 } from "./order-engine";
-import { takeFaultFromState } from "./faults";
+import { matchFaultRoute, takeFaultFromState } from "./faults";
 import { createPortalState, getPortalNow, STATE_VERSION, type PortalState } from "./portal-state";
-import { createNotSeededError, readStateSnapshot, transactState, withStateLock, writeStateFile } from "./state-store";
+import { createNotSeededError, deepFreeze, readStateSnapshot, transactState, withStateLock, writeStateFile } from "./state-store";
 
 export type { SubscriptionPage, SubscriptionPageOptions } from "./order-engine";
 
@@ -43,10 +43,18 @@ export interface EmbeddedPortal extends Portal {
   setFaults(rules: FaultRule[]): Promise<void>;
   /** Counts one use of the first rule matching `METHOD path` (decrementing `times`, removing used-up rules) and returns it. */
   takeFault(method: string, path: string): Promise<FaultRule | undefined>;
+  /** placeOrder, telling in the same transaction whether the idempotency key was known (the HTTP API's 200 vs 201). */
+  placeOrderOrReplay(request: PlaceOrderRequest): Promise<PlacedOrder>;
   /** One page of subscriptions (page size from the fixture unless given); pass `nextPageToken` back for the next. */
   listSubscriptionsPage(options?: SubscriptionPageOptions): Promise<SubscriptionPage>;
   /** The portal's current time (the injected clock, or the fixture's `now` plus the time elapsed since seeding). */
   now(): Promise<Date>;
+}
+
+/** An order as placed, and whether it was placed before under the same idempotency key (a replay). */
+export interface PlacedOrder {
+  readonly order: Order;
+  readonly replayed: boolean;
 }
 
 /** Options of openEmbeddedPortal. */
@@ -76,6 +84,33 @@ function assertCompatible(state: PortalState, statePath: string): void {
   }
 }
 
+/**
+ * Per committed snapshot, the copy last brought up to a later time for a read and that time (or the error that
+ * bringing it there raised, such as PORTAL_CALENDAR_LIMIT, which any later time raises too). Reused while time has
+ * not moved it on again, so repeated reads of a state that is behind clone and advance it once; always advanced
+ * from the snapshot itself, never from an earlier copy, so it is exactly what a write would save. Weak: a
+ * snapshot replaced by a newer file takes its copy with it.
+ */
+const advancedCopies = new WeakMap<PortalState, { readonly atMs: number; readonly state?: PortalState; readonly error?: unknown }>();
+
+/** The state as it is at `now`: the snapshot when nothing is due, else a frozen copy brought up to `now`. */
+function getStateAt(snapshot: PortalState, now: Date): PortalState {
+  if (!isPortalStateBehind(snapshot, now)) return snapshot;
+  const nowMs = now.getTime();
+  const cached = advancedCopies.get(snapshot);
+  if (cached?.error !== undefined && cached.atMs <= nowMs) throw cached.error;
+  if (cached?.state && cached.atMs <= nowMs && !isPortalStateBehind(cached.state, now)) return cached.state;
+  const copy = structuredClone(snapshot);
+  try {
+    advancePortalState(copy, now);
+  } catch (error) {
+    advancedCopies.set(snapshot, { atMs: nowMs, error });
+    throw error;
+  }
+  advancedCopies.set(snapshot, { atMs: nowMs, state: deepFreeze(copy) });
+  return copy;
+}
+
 class FileEmbeddedPortal implements EmbeddedPortal {
   readonly kind = "embedded" as const;
   private closed = false;
@@ -86,29 +121,40 @@ class FileEmbeddedPortal implements EmbeddedPortal {
   ) {}
 
   /**
-   * One transaction: lock, read, bring the state up to now, run `fn`, write if changed. A `readOnly` operation
-   * first tries without the lock: the atomic rename makes every read see one complete state, so when bringing
-   * that state up to now changes nothing, answering from it is a consistent snapshot; otherwise (an order
-   * completed, a term renewed) it runs as a locked transaction so the change is saved once. The snapshot is this
-   * process's parsed copy of the file while the file is unchanged (readStateSnapshot), shared and frozen, so the
-   * answer is a copy.
+   * One operation on the state at the portal's time. A write (`readOnly` unset) is a locked transaction: lock,
+   * read, bring the state up to now, run `fn`, save if anything changed. A read never writes, whatever the clock
+   * says: it answers from the committed snapshot without the lock (the atomic rename makes every read see one
+   * complete state), brought up to now on a copy when time has moved it on (getStateAt). Advancing is a function
+   * of the state and the time alone, so that answer is what a write at the same time would save. Snapshots are
+   * shared and frozen, so the answer is a copy.
    */
   private async transact<T>(fn: (state: PortalState, now: Date) => T, options: { readOnly?: boolean } = {}): Promise<T> {
-    if (this.closed) {
-      throw new CspSeatsError("PORTAL_UNAVAILABLE", "the embedded portal was closed", "Open it again with openEmbeddedPortal.", { status: 503 });
-    }
     if (options.readOnly) {
-      const state = await readStateSnapshot<PortalState>(this.statePath);
-      assertCompatible(state, this.statePath);
-      const now = getPortalNow(state, systemClock.now(), this.clock);
-      if (!isPortalStateBehind(state, now)) return structuredClone(fn(state, now));
+      const snapshot = await this.readSnapshot();
+      const now = getPortalNow(snapshot, systemClock.now(), this.clock);
+      return structuredClone(fn(getStateAt(snapshot, now), now));
     }
+    this.assertOpen();
     return transactState<PortalState, T>(this.statePath, (state) => {
       assertCompatible(state, this.statePath);
       const now = getPortalNow(state, systemClock.now(), this.clock);
       advancePortalState(state, now);
       return fn(state, now);
     });
+  }
+
+  /** The committed snapshot as stored (shared and frozen: copy what you return from it). */
+  private async readSnapshot(): Promise<PortalState> {
+    this.assertOpen();
+    const snapshot = await readStateSnapshot<PortalState>(this.statePath);
+    assertCompatible(snapshot, this.statePath);
+    return snapshot;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw new CspSeatsError("PORTAL_UNAVAILABLE", "the embedded portal was closed", "Open it again with openEmbeddedPortal.", { status: 503 });
+    }
   }
 
   listSubscriptions(options: ListSubscriptionsOptions = {}): Promise<Subscription[]> {
@@ -136,8 +182,16 @@ class FileEmbeddedPortal implements EmbeddedPortal {
     return this.transact((state, now) => estimateOrderInState(state, request, now), { readOnly: true });
   }
 
-  placeOrder(request: PlaceOrderRequest): Promise<Order> {
-    return this.transact((state, now) => placeOrderInState(state, request, now));
+  async placeOrder(request: PlaceOrderRequest): Promise<Order> {
+    return (await this.placeOrderOrReplay(request)).order;
+  }
+
+  placeOrderOrReplay(request: PlaceOrderRequest): Promise<PlacedOrder> {
+    return this.transact((state, now) => {
+      // Decided inside the one locked transaction, so of concurrent requests with one key exactly one places it.
+      const known = state.orders.some((o) => o.order.idempotencyKey === request?.idempotencyKey);
+      return { order: placeOrderInState(state, request, now), replayed: known };
+    });
   }
 
   getOrder(id: string): Promise<Order> {
@@ -152,8 +206,9 @@ class FileEmbeddedPortal implements EmbeddedPortal {
     return this.transact((state) => state.outbox.map((m) => ({ ...m })), { readOnly: true });
   }
 
-  getFaults(): Promise<FaultRule[]> {
-    return this.transact((state) => state.faults.map((f) => ({ ...f })), { readOnly: true });
+  async getFaults(): Promise<FaultRule[]> {
+    // Time does not change fault rules: answered from the snapshot as stored.
+    return (await this.readSnapshot()).faults.map((f) => ({ ...f }));
   }
 
   async setFaults(rules: FaultRule[]): Promise<void> {
@@ -172,12 +227,22 @@ class FileEmbeddedPortal implements EmbeddedPortal {
     });
   }
 
-  takeFault(method: string, path: string): Promise<FaultRule | undefined> {
-    return this.transact((state) => takeFaultFromState(state, method, path));
+  /**
+   * Faults do not depend on time, so taking one does not advance the state; and when no rule matches (checked on
+   * the snapshot, without the lock) nothing is locked or written: a request without a fault stays a pure read.
+   */
+  async takeFault(method: string, path: string): Promise<FaultRule | undefined> {
+    const snapshot = await this.readSnapshot();
+    if (!snapshot.faults.some((rule) => matchFaultRoute(rule.route, method, path))) return undefined;
+    return transactState<PortalState, FaultRule | undefined>(this.statePath, (state) => {
+      assertCompatible(state, this.statePath);
+      return takeFaultFromState(state, method, path);
+    });
   }
 
-  now(): Promise<Date> {
-    return this.transact((_state, now) => now, { readOnly: true });
+  async now(): Promise<Date> {
+    // The time alone, without bringing the state up to it: a health check answers even for a state that cannot be.
+    return getPortalNow(await this.readSnapshot(), systemClock.now(), this.clock);
   }
 
   async close(): Promise<void> {

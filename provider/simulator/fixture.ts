@@ -10,7 +10,7 @@ import addFormats from "ajv-formats";
 import { parseLocatedYaml } from "../core/located-yaml";
 import { CspSeatsError } from "../core/errors";
 import type { PaymentMethod, SubscriptionStatus } from "../core/model";
-import { daysBetween } from "../core/dates";
+import { daysBetween, EARLIEST_YEAR, isSupportedYear, LATEST_YEAR } from "../core/dates";
 import { parseMinorUnits } from "../core/money";
 import type { FaultRule } from "./faults";
 
@@ -164,9 +164,29 @@ function describeAjvError(error: ErrorObject): { path: string; message: string; 
   }
 }
 
-/** Facts a JSON Schema cannot check: unique ids, references, currency digits, date order, batch totals. */
+const YEARS = `the years ${EARLIEST_YEAR} to ${LATEST_YEAR}`;
+
+/**
+ * A time or date the portal's calendar can run on: readable by Date (the schema's date-time format allows a leap
+ * second, 23:59:60, which Date reads as no time at all) and within EARLIEST_YEAR..LATEST_YEAR, so every renewal
+ * and billing period it leads to stays a four-digit ISO date.
+ */
+function checkCalendarTime(value: string, at: string, problems: Array<{ path: string; message: string }>): void {
+  const name = at.slice(at.lastIndexOf("/") + 1);
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(ms)) {
+    const leap = /T\d{2}:\d{2}:60/i.test(value);
+    problems.push({ path: at, message: `${name} ${value} is not a time csp-seats can use${leap ? " (a leap second: write :59 instead of :60)" : ""}` });
+    return;
+  }
+  const year = new Date(ms).getUTCFullYear();
+  if (!isSupportedYear(year)) problems.push({ path: at, message: `${name} ${value} is outside ${YEARS}` });
+}
+
+/** Facts a JSON Schema cannot check: unique ids, references, currency digits, date order, batch totals, time ranges. */
 function checkFixtureSemantics(fixture: PortalFixture): Array<{ path: string; message: string }> {
   const problems: Array<{ path: string; message: string }> = [];
+  if (fixture.now !== undefined) checkCalendarTime(fixture.now, "/now", problems);
   const customers = new Set<string>();
   fixture.customers.forEach((customer, i) => {
     if (customers.has(customer.id)) problems.push({ path: `/customers/${i}/id`, message: `customer id "${customer.id}" appears twice` });
@@ -177,10 +197,14 @@ function checkFixtureSemantics(fixture: PortalFixture): Array<{ path: string; me
     const at = `/subscriptions/${i}`;
     if (ids.has(sub.id)) problems.push({ path: `${at}/id`, message: `subscription id "${sub.id}" appears twice` });
     ids.add(sub.id);
+    const datesBefore = problems.length;
+    checkCalendarTime(sub.billingPeriod.start, `${at}/billingPeriod/start`, problems);
+    checkCalendarTime(sub.billingPeriod.end, `${at}/billingPeriod/end`, problems);
+    checkCalendarTime(sub.termEnd, `${at}/termEnd`, problems);
     if (!customers.has(sub.customerId)) {
       problems.push({ path: `${at}/customerId`, message: `customer "${sub.customerId}" is not listed under customers` });
     }
-    if (daysBetween(sub.billingPeriod.start, sub.billingPeriod.end) <= 0) {
+    if (problems.length === datesBefore && daysBetween(sub.billingPeriod.start, sub.billingPeriod.end) <= 0) {
       problems.push({ path: `${at}/billingPeriod/end`, message: `billing period end ${sub.billingPeriod.end} is not after its start ${sub.billingPeriod.start}` });
     }
     if (sub.termEnd < sub.billingPeriod.start) {
@@ -206,6 +230,7 @@ function checkFixtureSemantics(fixture: PortalFixture): Array<{ path: string; me
       const min = line.minQuantity ?? 1;
       const max = line.maxQuantity ?? 300;
       if (min > max) problems.push({ path: `${lineAt}/maxQuantity`, message: `maxQuantity ${max} is below minQuantity ${min}` });
+      (line.batches ?? []).forEach((batch, k) => checkCalendarTime(batch.addedAt, `${lineAt}/batches/${k}/addedAt`, problems));
       const batched = (line.batches ?? []).reduce((sum, batch) => sum + batch.quantity, 0);
       if (batched > line.limit) {
         problems.push({ path: `${lineAt}/batches`, message: `batches add up to ${batched} seats, more than the limit ${line.limit}` });

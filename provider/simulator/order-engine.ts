@@ -17,11 +17,13 @@ import { assertRequestShape, checkOrder, createPortalError, findSubscription, su
 import { sendOrderMail } from "./outbox";
 import {
   applyCalendarEvent,
+  createCalendarLimitError,
   findOrderInFlight,
   getNextCalendarEvent,
   toSubscription,
   type PortalState,
   type StoredOrder,
+  type StoredSubscription,
 } from "./portal-state";
 
 // The errors and checks live in order-checks.ts; createPortalError is re-exported for the portal's callers.
@@ -163,41 +165,74 @@ function completeOrder(state: PortalState, stored: StoredOrder): void {
   sendOrderMail(state, sub, completed);
 }
 
+/** The most events (order completions, billing periods, renewals) one advance applies before it gives up. */
+export const MAX_EVENTS_PER_ADVANCE = 100_000;
+
+/** A stored time in ms, or Infinity for one that is missing or unreadable (never NaN, which no `<=` passes). */
+function toTime(text: string | undefined): number {
+  const at = text === undefined ? NaN : Date.parse(text);
+  return Number.isNaN(at) ? Infinity : at;
+}
+
+/** The next thing time does to `sub`: complete its order in flight, or its next calendar event. */
+function getNextEvent(state: PortalState, sub: StoredSubscription): { at: number; order?: StoredOrder; kind?: "renewal" | "billing" } {
+  const inFlight = findOrderInFlight(state, sub.id);
+  const orderAt = inFlight ? toTime(inFlight.completeAt) : Infinity;
+  const calendar = getNextCalendarEvent(sub);
+  if (inFlight && orderAt <= (calendar?.at ?? Infinity)) return { at: orderAt, order: inFlight };
+  return calendar ? { at: calendar.at, kind: calendar.kind } : { at: Infinity };
+}
+
+function isDueToProcess(inFlight: StoredOrder | undefined, nowMs: number): boolean {
+  return inFlight !== undefined && inFlight.order.status === "submitted" && toTime(inFlight.processingAt) <= nowMs;
+}
+
+function toNowMs(now: Date): number {
+  const nowMs = now.getTime();
+  if (!Number.isFinite(nowMs)) throw createCalendarLimitError("the portal's time is not a valid time");
+  return nowMs;
+}
+
 /**
  * Whether advancePortalState(state, now) would change anything: an order or calendar event is due, or an order
  * is due to start processing. Pure, so a shared read-only state can be checked before answering from it.
  */
 export function isPortalStateBehind(state: PortalState, now: Date): boolean {
-  const nowMs = now.getTime();
-  return state.subscriptions.some((sub) => {
-    const inFlight = findOrderInFlight(state, sub.id);
-    const orderAt = inFlight ? Date.parse(inFlight.completeAt) : Infinity;
-    const calendarAt = getNextCalendarEvent(sub)?.at ?? Infinity;
-    if (Math.min(orderAt, calendarAt) <= nowMs) return true;
-    return inFlight !== undefined && inFlight.order.status === "submitted" && Date.parse(inFlight.processingAt) <= nowMs;
-  });
+  const nowMs = toNowMs(now);
+  return state.subscriptions.some((sub) => getNextEvent(state, sub).at <= nowMs || isDueToProcess(findOrderInFlight(state, sub.id), nowMs));
 }
 
 /**
  * Brings the state up to `now`: orders reach processing and completion at their times, billing periods roll and
- * terms renew, each subscription's events in time order. Returns whether anything changed.
+ * terms renew, all in time order across subscriptions (ties in subscription order). So the result depends only on
+ * the state and `now`, however the time was reached: advancing to t1 and then to t2 equals advancing to t2, and a
+ * read answered from an advanced copy equals what a later write at the same time saves. At most
+ * MAX_EVENTS_PER_ADVANCE events (PORTAL_CALENDAR_LIMIT beyond), so no state makes it loop for ever. Returns
+ * whether anything changed.
  */
 export function advancePortalState(state: PortalState, now: Date): boolean {
-  const nowMs = now.getTime();
+  const nowMs = toNowMs(now);
+  const next = state.subscriptions.map((sub) => getNextEvent(state, sub));
   let changed = false;
-  for (const sub of state.subscriptions) {
-    for (;;) {
-      const inFlight = findOrderInFlight(state, sub.id);
-      const orderAt = inFlight ? Date.parse(inFlight.completeAt) : Infinity;
-      const calendar = getNextCalendarEvent(sub);
-      const calendarAt = calendar ? calendar.at : Infinity;
-      if (Math.min(orderAt, calendarAt) > nowMs) break;
-      if (inFlight && orderAt <= calendarAt) completeOrder(state, inFlight);
-      else applyCalendarEvent(sub, calendar!.kind);
-      changed = true;
+  for (let applied = 0; ; applied += 1) {
+    let index = -1;
+    next.forEach((event, i) => {
+      if (event.at <= nowMs && (index === -1 || event.at < next[index].at)) index = i;
+    });
+    if (index === -1) break;
+    if (applied >= MAX_EVENTS_PER_ADVANCE) {
+      throw createCalendarLimitError(`bringing the portal up to ${now.toISOString()} takes more than ${MAX_EVENTS_PER_ADVANCE} billing periods, renewals and orders`);
     }
+    const sub = state.subscriptions[index];
+    const event = next[index];
+    if (event.order) completeOrder(state, event.order);
+    else applyCalendarEvent(sub, event.kind!);
+    next[index] = getNextEvent(state, sub);
+    changed = true;
+  }
+  for (const sub of state.subscriptions) {
     const inFlight = findOrderInFlight(state, sub.id);
-    if (inFlight && inFlight.order.status === "submitted" && Date.parse(inFlight.processingAt) <= nowMs) {
+    if (inFlight && isDueToProcess(inFlight, nowMs)) {
       inFlight.order = { ...inFlight.order, status: "processing" };
       changed = true;
     }

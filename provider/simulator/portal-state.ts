@@ -4,7 +4,8 @@
  * periods and renews terms. Pure: no I/O, time comes in as an argument.
  */
 import type { Eligibility, LicenseLine, Money, Order, OutboxMessage, PaymentMethod, RefundableBatch, ScheduledChange, Subscription, SubscriptionStatus } from "../core/model";
-import { addDays, addMonths, startOfDay } from "../core/dates";
+import { addDays, addMonths, isCalendarDate, LAST_DATE, startOfDay } from "../core/dates";
+import { CspSeatsError } from "../core/errors";
 import { createMoney } from "../core/money";
 import { createBatch } from "../core/rules";
 import type { FaultRule } from "./faults";
@@ -212,10 +213,29 @@ export function toSubscription(state: PortalState, sub: StoredSubscription): Sub
   };
 }
 
+/** The error for a calendar that would run past LAST_DATE (or a date the state holds that is not a date). */
+export function createCalendarLimitError(summary: string): CspSeatsError {
+  return new CspSeatsError(
+    "PORTAL_CALENDAR_LIMIT",
+    summary,
+    "Re-seed the embedded portal with dates nearer the time you want (`csp-seats portal seed --fixture FILE`), or pin a nearer time with --now.",
+    { status: 422 },
+  );
+}
+
+/** `date` plus `months` on `anchorDay`, refused with PORTAL_CALENDAR_LIMIT past LAST_DATE. */
+function addCalendarMonths(sub: StoredSubscription, date: string, months: number, anchorDay?: number): string {
+  const result = addMonths(date, months, anchorDay);
+  if (!isCalendarDate(result)) {
+    throw createCalendarLimitError(`subscription ${sub.id} would renew or bill past ${LAST_DATE}, the last date the portal's calendar reaches`);
+  }
+  return result;
+}
+
 /** Starts the next billing period. */
 function rollBillingPeriod(sub: StoredSubscription): void {
   const start = sub.billingPeriod.end;
-  sub.billingPeriod = { start, end: addMonths(start, CYCLE_MONTHS[sub.billingCycle], sub.billingAnchorDay) };
+  sub.billingPeriod = { start, end: addCalendarMonths(sub, start, CYCLE_MONTHS[sub.billingCycle], sub.billingAnchorDay) };
   sub.revision += 1;
 }
 
@@ -226,30 +246,41 @@ function rollBillingPeriod(sub: StoredSubscription): void {
 function renewSubscription(sub: StoredSubscription): void {
   const renewalDate = addDays(sub.termEnd, 1);
   const renewedAt = new Date(startOfDay(renewalDate));
-  sub.revision += 1;
   if (!sub.autoRenew) {
+    sub.revision += 1;
     sub.status = "terminated";
     sub.scheduledChanges = [];
     return;
   }
+  // Computed before any change, so a calendar past its last date leaves the subscription as it was.
+  const termEnd = addDays(addCalendarMonths(sub, renewalDate, TERM_MONTHS[sub.termDuration]), -1);
+  const billingEnd = addCalendarMonths(sub, renewalDate, CYCLE_MONTHS[sub.billingCycle], sub.billingAnchorDay);
+  sub.revision += 1;
   for (const line of sub.lines) {
     const scheduled = sub.scheduledChanges.find((c) => c.sku === line.sku);
     if (scheduled) line.limit = scheduled.quantity;
     line.batches = line.limit > 0 ? [createBatch(line.limit, renewedAt)] : [];
   }
   sub.scheduledChanges = [];
-  sub.termEnd = addDays(addMonths(renewalDate, TERM_MONTHS[sub.termDuration]), -1);
-  sub.billingPeriod = { start: renewalDate, end: addMonths(renewalDate, CYCLE_MONTHS[sub.billingCycle], sub.billingAnchorDay) };
+  sub.termEnd = termEnd;
+  sub.billingPeriod = { start: renewalDate, end: billingEnd };
+}
+
+/** Midnight UTC of `date` in ms, or Infinity for a date the calendar cannot hold (never NaN). */
+function toEventTime(date: string): number {
+  return isCalendarDate(date) ? startOfDay(date) : Infinity;
 }
 
 /**
  * The next calendar event of `sub` (a billing period ending or a renewal), as ms since the epoch; undefined for a
- * terminated subscription.
+ * terminated subscription or when neither event falls on a date the calendar holds (after LAST_DATE). Never NaN:
+ * a NaN time compares false with everything, and a loop waiting for it to pass `now` would never end.
  */
 export function getNextCalendarEvent(sub: StoredSubscription): { at: number; kind: "renewal" | "billing" } | undefined {
   if (sub.status === "terminated") return undefined;
-  const renewalAt = startOfDay(addDays(sub.termEnd, 1));
-  const billingAt = startOfDay(sub.billingPeriod.end);
+  const renewalAt = isCalendarDate(sub.termEnd) && sub.termEnd < LAST_DATE ? toEventTime(addDays(sub.termEnd, 1)) : Infinity;
+  const billingAt = toEventTime(sub.billingPeriod.end);
+  if (renewalAt === Infinity && billingAt === Infinity) return undefined;
   return renewalAt <= billingAt ? { at: renewalAt, kind: "renewal" } : { at: billingAt, kind: "billing" };
 }
 

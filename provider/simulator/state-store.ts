@@ -208,7 +208,8 @@ const PARSED_STATE_LIMIT = 8;
 /** Per process and keyed by absolute path: every portal instance on the same file shares it. */
 const parsedStates = new Map<string, { readonly text: string; readonly state: unknown }>();
 
-function deepFreeze<T>(value: T): T {
+/** Freezes `value` and everything in it (shared snapshots must not be changed by whoever reads them). */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const child of Object.values(value)) deepFreeze(child);

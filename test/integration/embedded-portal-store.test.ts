@@ -167,14 +167,19 @@ describe("cached reads (one parse per version of the state file)", () => {
     expect((await setup.portal.getSubscription("sub-basic")).name).toBe("Renamed by hand");
   });
 
-  it("still brings a cached state up to now: an order due by now completes, and the completion is saved", async () => {
+  it("still brings a cached state up to now: an order due by now shows completed, and a read saves nothing", async () => {
     setup = await setUpPortal(buildFixture({ processingDelayMs: 10_000 }));
     const placed = await setup.portal.placeOrder({ idempotencyKey: "slow", subscriptionId: "sub-basic", lines: [{ sku: "m365-business-basic", quantity: 22, effective: "now" }] });
     expect((await setup.portal.getOrder(placed.id)).status).toBe("submitted");
     setup.clock.advance(10_000);
-    expect((await setup.portal.getOrder(placed.id)).status).toBe("completed");
+    const before = await fs.readFile(setup.statePath, "utf8");
+    const read = await setup.portal.getOrder(placed.id);
+    expect(read.status).toBe("completed");
+    // Reads never write (issue #9): the completion is saved by the next write, exactly as the read showed it.
+    expect(await fs.readFile(setup.statePath, "utf8")).toBe(before);
+    await setup.portal.setFaults([]);
     const saved = JSON.parse(await fs.readFile(setup.statePath, "utf8")) as PortalState;
-    expect(saved.orders[0].order.status).toBe("completed");
+    expect(saved.orders[0].order).toEqual(read);
   });
 
   // isPortalStateBehind decides whether a cached state can answer; it must agree with advancePortalState.

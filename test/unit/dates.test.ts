@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DAY_MS, addDays, addMonths, daysBetween, endOfDay, isDateString, startOfDay, toDateString } from "../../provider/core/dates";
+import { DAY_MS, EARLIEST_YEAR, LAST_DATE, LATEST_YEAR, addDays, addMonths, daysBetween, endOfDay, isCalendarDate, isDateString, isSupportedYear, startOfDay, toDateString } from "../../provider/core/dates";
 import { toDateString as toDateStringFromMoney } from "../../provider/core/money";
 
 describe("calendar dates (UTC)", () => {
@@ -34,5 +34,18 @@ describe("calendar dates (UTC)", () => {
     expect(daysBetween("2026-05-01", "2026-06-01")).toBe(31);
     expect(() => daysBetween("2026-05-01", "soon")).toThrow(TypeError);
     expect([isDateString("2026-05-12"), isDateString("2026-5-12")]).toEqual([true, false]);
+  });
+});
+
+describe("the calendar's range", () => {
+  it("tells real dates up to 9999-12-31 from the rest", () => {
+    expect(["2026-02-28", "2028-02-29", "9999-12-31"].map(isCalendarDate)).toEqual([true, true, true]);
+    expect(["2026-02-29", "2026-13-01", "2026-00-10", "10000-01-01", "+010000-01", "x"].map(isCalendarDate)).toEqual([false, false, false, false, false, false]);
+    expect(isCalendarDate(LAST_DATE)).toBe(true);
+  });
+
+  it("accepts the years 2000..9998", () => {
+    expect([EARLIEST_YEAR, LATEST_YEAR]).toEqual([2000, 9998]);
+    expect([1999, 2000, 9998, 9999, 2026.5].map(isSupportedYear)).toEqual([false, true, true, false, false]);
   });
 });

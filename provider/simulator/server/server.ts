@@ -6,14 +6,16 @@
  */
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import * as http from "node:http";
+import type { Duplex } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Clock } from "../../core/clock";
 import { systemClock } from "../../core/clock";
 import { CspSeatsError, isCspSeatsError } from "../../core/errors";
-import type { OrderRequest, OutboxMessage, Subscription } from "../../core/model";
+import type { Order, OrderRequest, OutboxMessage, PlaceOrderRequest, Subscription } from "../../core/model";
 import type { FaultRule } from "../faults";
 import { PORTAL_ERROR_STATUS, type Portal } from "../../backends/portal";
 import { describeSchemaErrors, loadPortalSchemas } from "./openapi";
+import { decodePathSegment, formatClientError, getClientErrorStatus, parseRequestTarget } from "./request-target";
 
 /** A page of subscriptions as the embedded portal returns it. */
 export interface SubscriptionPage {
@@ -26,7 +28,9 @@ export interface ServablePortal extends Portal {
   listOutbox(): Promise<OutboxMessage[]>;
   getFaults(): Promise<FaultRule[]>;
   setFaults(rules: FaultRule[]): Promise<void>;
-  /** Consumes one use of the first rule matching the request, if any. */
+  /** Places an order, telling in the same transaction whether its idempotency key was already known (a replay). */
+  placeOrderOrReplay(request: PlaceOrderRequest): Promise<{ readonly order: Order; readonly replayed: boolean }>;
+  /** Consumes one use of the first rule matching the request, if any; writes nothing when none matches. */
   takeFault(method: string, path: string): Promise<FaultRule | undefined>;
   /** One page (the portal's own page size unless given); without it the server pages over listSubscriptions. */
   listSubscriptionsPage?(options: { ids?: readonly string[]; customerId?: string; pageSize?: number; pageToken?: string }): Promise<SubscriptionPage>;
@@ -152,9 +156,7 @@ function createRoutes(portal: ServablePortal): Route[] {
         if (typeof key !== "string" || key.trim() === "" || key.length > 200) {
           throw badRequest("POST /v1/orders needs an Idempotency-Key header (1-200 characters)", "Send a key derived from the plan, so a retried order is recognised and never placed twice.");
         }
-        const [existing] = await portal.listOrders({ idempotencyKey: key });
-        const order = await portal.placeOrder({ ...(body as OrderRequest), idempotencyKey: key });
-        const replayed = existing !== undefined && existing.id === order.id;
+        const { order, replayed } = await portal.placeOrderOrReplay({ ...(body as OrderRequest), idempotencyKey: key });
         return { status: replayed ? 200 : 201, body: order, headers: replayed ? { "idempotent-replayed": "true" } : {} };
       },
     },
@@ -263,22 +265,29 @@ export function createPortalServer(options: PortalServerOptions): http.Server {
     const started = Date.now();
     const presented = req.headers["x-correlation-id"];
     const correlationId = typeof presented === "string" && CORRELATION_ID.test(presented) ? presented : randomUUID();
-    const url = new URL(req.url ?? "/", "http://portal.invalid");
     const method = req.method ?? "GET";
+    // Logged as received until it parses; control characters never reach the log line.
+    let pathname = (req.url ?? "/").slice(0, 200).replace(/[\u0000-\u001f\u007f]/g, "?");
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       const text = JSON.stringify(body);
       res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(text)), "x-correlation-id": correlationId, ...headers });
       res.end(text);
-      options.log?.(`${clock.now().toISOString()} ${method} ${url.pathname} ${status} ${Date.now() - started}ms ${correlationId}`);
+      options.log?.(`${clock.now().toISOString()} ${method} ${pathname} ${status} ${Date.now() - started}ms ${correlationId}`);
     };
     const sendError = (error: CspSeatsError, status = statusOf(error), headers: Record<string, string> = {}): void =>
       send(status, { error: { code: error.code, summary: error.summary, fix: error.fix, ...(error.details ? { details: error.details } : {}) } }, headers);
     const drop = (): void => {
-      options.log?.(`${clock.now().toISOString()} ${method} ${url.pathname} dropped ${correlationId}`);
+      options.log?.(`${clock.now().toISOString()} ${method} ${pathname} dropped ${correlationId}`);
       req.socket.destroy();
     };
 
     try {
+      const url = parseRequestTarget(req.url ?? "");
+      if (!url) {
+        req.resume();
+        throw badRequest(`the request target ${JSON.stringify(pathname)} is not a path`, "Send a path such as /v1/subscriptions (see schema/portal-openapi.yaml).");
+      }
+      pathname = url.pathname;
       const candidates = routes.map((route) => ({ route, match: route.pattern.exec(url.pathname) })).filter((c) => c.match !== null);
       if (candidates.length === 0) {
         sendError(new CspSeatsError("PORTAL_NOT_FOUND", `no route ${url.pathname}`, "See schema/portal-openapi.yaml for the routes this API serves."), 404);
@@ -324,24 +333,44 @@ export function createPortalServer(options: PortalServerOptions): http.Server {
       const match = found.match!;
       // Plans are priced at the portal's time, so the reads a plan is made from carry it (X-Portal-Time).
       const portalTime = method === "GET" && (url.pathname.startsWith("/v1/subscriptions") || url.pathname === "/healthz") ? (await portal.now()).toISOString() : undefined;
-      const result = await route.handle({ params: match.slice(1).map((p) => decodeURIComponent(p)), query: url.searchParams, body, headers: req.headers });
+      const result = await route.handle({ params: match.slice(1).map(decodePathSegment), query: url.searchParams, body, headers: req.headers });
       if (fault?.kind === "commit-then-drop") {
         drop();
         return;
       }
       send(result.status, result.body, portalTime ? { ...result.headers, "x-portal-time": portalTime } : result.headers);
     } catch (error) {
-      if (res.headersSent || req.socket.destroyed) return;
+      if (res.headersSent || req.socket.destroyed || !res.writable) return;
       if (isCspSeatsError(error)) {
         sendError(error);
         return;
       }
-      options.log?.(`${clock.now().toISOString()} ${method} ${url.pathname} internal error: ${error instanceof Error ? error.message : String(error)}`);
+      options.log?.(`${clock.now().toISOString()} ${method} ${pathname} internal error: ${error instanceof Error ? error.message : String(error)}`);
       sendError(new CspSeatsError("PORTAL_INTERNAL", "the portal failed unexpectedly", "Retry; if it persists, report it with the correlation id."), 500);
     }
   };
 
-  const server = http.createServer((req, res) => void handle(req, res));
+  // The response in progress per socket: a parser error after its headers went out can only close the socket.
+  const responses = new WeakMap<object, http.ServerResponse>();
+  const server = http.createServer((req, res) => {
+    responses.set(req.socket, res);
+    // handle() answers every failure itself; this catches only a failure to answer, which must not end the server.
+    handle(req, res).catch(() => req.socket.destroy());
+  });
+  // Node's own parser refusals (a malformed request line or header, headers over the size limit, a broken chunk)
+  // never reach a route: answer them in the API's JSON error shape too.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const inFlight = responses.get(socket);
+    if (error.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    options.log?.(`${clock.now().toISOString()} - - ${getClientErrorStatus(error)} refused by the HTTP parser (${error.code ?? "no code"})`);
+    socket.end(formatClientError(error), () => socket.destroy());
+  });
   server.keepAliveTimeout = 15_000;
+  // A client that half-closes after its request still wants the reply (RFC 9112, 9.6): without this Node ends the
+  // socket on the client's FIN before an asynchronous handler answers. An idle half-closed socket is still ended.
+  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   return server;
 }
