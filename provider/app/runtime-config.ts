@@ -195,7 +195,7 @@ function resolvePinnedClock(found: FoundSetting | undefined): Clock | undefined 
     );
   }
   const at = new Date(found.value);
-  if (!isSupportedYear(at)) {
+  if (!isSupportedYear(at.getUTCFullYear())) {
     throw new CspSeatsError(
       "CONFIG_NOW",
       `${nameSource(found)} "${found.value}" is outside the years ${EARLIEST_YEAR} to ${LATEST_YEAR}`,

@@ -8,18 +8,6 @@ export const HOUR_MS = 3_600_000;
 /** One day in milliseconds (UTC days have no DST). */
 export const DAY_MS = 86_400_000;
 
-/**
- * The years csp-seats accepts in any time it is given (--now, fixtures, vendor replies): later years would not
- * print as four-digit ISO dates once a renewal a year ahead is added, earlier ones are no Microsoft 365 term.
- */
-export const EARLIEST_YEAR = 2000;
-export const LATEST_YEAR = 9998;
-
-/** Whether `at` (a valid Date) falls in EARLIEST_YEAR..LATEST_YEAR. */
-export function isSupportedYear(at: Date): boolean {
-  const year = at.getUTCFullYear();
-  return year >= EARLIEST_YEAR && year <= LATEST_YEAR;
-}
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
