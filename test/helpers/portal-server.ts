@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { createManualClock } from "../../provider/core/clock";
 import { openEmbeddedPortal, seedEmbeddedPortal, type EmbeddedPortal } from "../../provider/simulator/embedded-portal";
 import type { PortalFixture } from "../../provider/simulator/fixture";
+import { parseRequestTarget } from "../../provider/simulator/server/request-target";
 import { createPortalServer } from "../../provider/simulator/server/server";
 import { FIXTURE_SUBSCRIPTION_BASE } from "./fixture-base";
 
@@ -89,9 +90,11 @@ async function listen(statePath: string, token: string, clock: ReturnType<typeof
   const tampers = new Map<string, PortalTamper>();
   // Runs before the API's handler: its writeHead/end are held so the body can be replaced before it is sent.
   server.prependListener("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const fn = tampers.get(`${req.method} ${url.pathname}`);
-    if (!fn) return;
+    // Hostile request targets (`//`, `http://[`) must reach the server's own handling untouched.
+    const target = parseRequestTarget(req.url ?? "/");
+    const fn = target && tampers.get(`${req.method} ${target.pathname}`);
+    if (!target || !fn) return;
+    const url = new URL(`http://127.0.0.1${target.pathname}${target.searchParams.size > 0 ? `?${target.searchParams}` : ""}`);
     let held: { status: number; headers: http.OutgoingHttpHeaders } = { status: 200, headers: {} };
     const writeHead = res.writeHead.bind(res);
     const end = res.end.bind(res);
