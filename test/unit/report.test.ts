@@ -70,10 +70,10 @@ describe("renderPlanJson", () => {
 describe("renderPlanMarkdown", () => {
   it("renders tables with charges and refunds and a totals table", () => {
     const md = renderPlanMarkdown(planSeats(desired, observed, clock));
-    expect(md).toMatch(/^### csp-seats plan\n/);
+    expect(md).toMatch(/^<!-- csp-seats-plan -->\n### csp-seats plan\n/);
     expect(md).toContain("| `M365-BP` | 4 | 10 | 10 → 7 (-3) | refund 10.00 EUR | 2026-11-26 |");
-    expect(md).toContain("| EUR | 0.00 | 10.00 | -10.00 |");
-    expect(md).toContain("| USD | 10.00 | 0.00 | 10.00 |");
+    expect(md).toContain("| EUR | 500.00 | -100.00 (-20.0%) | 400.00 | 0.00 | 10.00 | -10.00 |");
+    expect(md).toContain("| USD | 300.00 | +60.00 (+20.0%) | 360.00 | 10.00 | 0.00 | 10.00 |");
   });
 
   it("escapes Markdown in names so a subscription cannot break the table", () => {
@@ -126,11 +126,11 @@ describe("renderPlanMarkdownChunks", () => {
     expect(chunks.length).toBeGreaterThan(1);
     chunks.forEach((chunk, i) => {
       expect(chunk.length).toBeLessThanOrEqual(limit);
-      expect(chunk.startsWith(`### csp-seats plan (part ${i + 1} of ${chunks.length})`)).toBe(true);
+      expect(chunk.startsWith(`${i === 0 ? "<!-- csp-seats-plan -->" : `<!-- csp-seats-plan part ${i + 1}/${chunks.length} -->`}\n### csp-seats plan (part ${i + 1} of ${chunks.length})`)).toBe(true);
     });
     const joined = chunks.join("\n");
     for (const s of many) expect(joined.split(`#### \`${s.id}\``).length - 1).toBe(1);
-    expect(chunks[0]).toContain("| Currency | Charge | Refund | Net |");
+    expect(chunks[0]).toContain("| Currency | Current monthly | Monthly change | New monthly | Charge now | Refund now | Net now |");
   });
 
   it("cuts a single oversized subscription at line boundaries, never inside a row", () => {
@@ -142,7 +142,8 @@ describe("renderPlanMarkdownChunks", () => {
       expect(chunk.length).toBeLessThanOrEqual(5_000);
       for (const line of chunk.split("\n").filter((l) => l.startsWith("| `SKU-"))) expect(line).toMatch(/\|$/);
     }
-    expect(chunks.join("\n").match(/\| `SKU-\d+` \|/g)).toHaveLength(200);
+    expect(chunks.join("\n").match(/\| `SKU-\d+` \| 0 \| 10 \| 10 → 11/g)).toHaveLength(200);
+    expect(chunks.join("\n").match(/\| `SKU-\d+` \| 10 → 11 \| 20\.00 \|/g)).toHaveLength(200);
   });
 
   it("refuses a limit too small to hold anything", () => {
