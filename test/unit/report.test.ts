@@ -47,11 +47,24 @@ describe("renderPlanText", () => {
     expect(text).toMatch(line);
   });
 
+  it.each([
+    { reason: "the headline words the monthly change per currency", line: /^Monthly cost will decrease by 100\.00 EUR \(-20\.0%\) and increase by 60\.00 USD \(\+20\.0%\)\.$/m },
+    { reason: "a split decrease counts once per SKU, to its final count, from renewal", line: /M365-BP\s+200\.00\s+100\.00\s+-100\.00\s+-50\.0%\s+from 2027-01-01/ },
+    { reason: "the subscription's monthly total", line: /total\s+300\.00\s+200\.00\s+-100\.00\s+-33\.3%/ },
+    { reason: "monthly totals stay per currency", line: /EUR\s+now 500\.00\s+new 400\.00\s+change -100\.00 \(-20\.0%\)\n\s+USD\s+now 300\.00\s+new 360\.00\s+change \+60\.00 \(\+20\.0%\)/ },
+  ])("recurring cost: $reason", ({ line }) => {
+    expect(text).toMatch(line);
+  });
+
   it("marks a blocked subscription and counts its violation", () => {
     const blocked = renderPlanText(planSeats({ defaults: { guardrails: { maxIncrease: 1 } }, subscriptions: [{ id: "SUB-US", licenses: { "M365-BP": 12 } }] }, observed, clock));
     expect(blocked).toContain("BLOCKED by a violation");
     expect(blocked).toMatch(/VIOLATION GUARDRAIL_MAX_INCREASE\s+SUB-US/);
     expect(blocked).toMatch(/1 violation: fix them before applying\.\n$/);
+    // What the file asks for stays visible; the totals keep the blocked subscription at its current cost.
+    expect(blocked).toMatch(/total\s+300\.00\s+360\.00\s+\+60\.00\s+\+20\.0%\s+blocked: not ordered/);
+    expect(blocked).toMatch(/USD\s+now 300\.00\s+new 300\.00\s+change 0\.00 \(0\.0%\)/);
+    expect(blocked).toMatch(/^Monthly cost will not change \(300\.00 USD\)\.$/m);
   });
 });
 
