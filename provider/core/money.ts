@@ -165,6 +165,27 @@ export function divideRoundHalfUp(numerator: bigint, denominator: bigint): bigin
   return negative ? -q : q;
 }
 
+/** `unitPrice` x `quantity`, exact. */
+export function multiplyMoney(unitPrice: Money, quantity: number): Money {
+  if (!Number.isSafeInteger(quantity)) throw new TypeError(`Expected an integer quantity, got ${quantity}`);
+  return moneyFromMinor(toMinorUnits(unitPrice) * BigInt(quantity), unitPrice.currency);
+}
+
+/**
+ * The change from `before` to `after` (any two amounts on one scale, e.g. minor units) as a percentage of
+ * `before`, rounded once to one decimal, half away from zero, signed like the change: "+20.0", "-33.3", "0.0"
+ * ("+0.0" for a rise too small to show). Null when `before` is 0: no percentage of nothing.
+ */
+export function formatPercentChange(before: bigint, after: bigint): string | null {
+  if (before === 0n) return null;
+  const change = after - before;
+  const base = before < 0n ? -before : before;
+  const tenths = divideRoundHalfUp(change * 1000n, base);
+  const abs = tenths < 0n ? -tenths : tenths;
+  const sign = change > 0n ? "+" : change < 0n ? "-" : "";
+  return `${sign}${abs / 10n}.${abs % 10n}`;
+}
+
 /**
  * The prorated amount for `quantity` seats at `unitPrice` per billing period, for the days from `today`
  * (counted) to `periodEnd` (exclusive) out of the period [periodStart, periodEnd). This one formula prices both

@@ -1,6 +1,6 @@
 /** The plan as a person reviews it in a terminal: every changed line with its charge or refund and when it applies. */
-import type { Plan, PlannedLine, SubscriptionPlan } from "../core/plan/types";
-import { describeRenewal, formatDelta, formatMoney } from "../core/describe";
+import type { Plan, PlannedLine, SubscriptionPlan, SubscriptionRecurring } from "../core/plan/types";
+import { describeMonthlyHeadline, describeRenewal, formatDelta, formatMoney, formatPercent, formatSignedAmount } from "../core/describe";
 import { hasOrderLines, isUnchanged } from "../core/plan/plan-status";
 import { alignColumns, plural, sortFindings } from "./format";
 
@@ -11,10 +11,28 @@ function describeLine(line: PlannedLine): string[] {
   return [line.sku, `${line.currentLimit} -> ${line.desired}`, `(${formatDelta(line.delta)})`, money, when, line.usage === null ? "" : `assigned ${line.usage}${line.usageScope ? "*" : ""}`];
 }
 
+/** The monthly cost per SKU and in total: now, new, change, percent, and when the new count is billed from. */
+function renderRecurring(recurring: SubscriptionRecurring, currency: string, blocked: boolean): string[] {
+  const per = recurring.monthsPerPeriod === 1 ? "" : ` (billed every ${recurring.monthsPerPeriod} months; shown per month)`;
+  const rows: string[][] = [[`monthly cost (${currency})`, "now", "new", "change", "", ""]];
+  for (const line of recurring.lines) {
+    rows.push([line.sku, line.monthly.before.amount, line.monthly.after.amount, formatSignedAmount(line.monthly.change), formatPercent(line.percentChange), line.effectiveDate ? `from ${line.effectiveDate}` : ""]);
+  }
+  const total = recurring.requested ?? recurring.total;
+  rows.push(["total", total.monthly.before.amount, total.monthly.after.amount, formatSignedAmount(total.monthly.change), formatPercent(total.percentChange), blocked ? "blocked: not ordered" : ""]);
+  const out = alignColumns(rows, [1, 2, 3, 4]).map((l) => `  ${l}`);
+  out[0] += per;
+  if (recurring.monthsPerPeriod !== 1) {
+    out.push(`  per billing period: ${formatMoney(total.perPeriod.before)} -> ${formatMoney(total.perPeriod.after)} (${formatSignedAmount(total.perPeriod.change)})`);
+  }
+  return out;
+}
+
 function renderSubscription(subscription: SubscriptionPlan): string[] {
   const out = [`${subscription.subscriptionId}  ${subscription.name}  (${subscription.currency}, revision ${subscription.revision})`];
   out.push(...alignColumns(subscription.lines.map(describeLine)).map((l) => `  ${l}`));
   if (subscription.lines.some((l) => l.usageScope)) out.push("  * assigned seats counted across subscriptions (tenant-wide)");
+  if (subscription.recurring) out.push(...renderRecurring(subscription.recurring, subscription.currency, subscription.blocked === true));
   if (subscription.blocked) {
     out.push("  BLOCKED by a violation: nothing will be ordered for this subscription");
   } else if (hasOrderLines(subscription)) {
@@ -28,6 +46,7 @@ function renderSubscription(subscription: SubscriptionPlan): string[] {
 /** Renders `plan` as plain text (no colours): changed subscriptions, totals per currency, findings, a summary line. */
 export function renderPlanText(plan: Plan): string {
   const out: string[] = [`csp-seats plan at ${plan.plannedAt}`, ""];
+  if (plan.subscriptions.length > 0) out.push(describeMonthlyHeadline(plan.recurringTotals), "");
   const changed = plan.subscriptions.filter((s) => !isUnchanged(s));
   const unchanged = plan.subscriptions.filter(isUnchanged);
   for (const subscription of changed) out.push(...renderSubscription(subscription), "");
@@ -39,6 +58,15 @@ export function renderPlanText(plan: Plan): string {
     out.push(
       ...alignColumns(
         plan.totals.map((t) => [t.currency, `charge ${t.charge.amount}`, `refund ${t.refund.amount}`, `net ${t.net.amount}`]),
+      ).map((l) => `  ${l}`),
+      "",
+    );
+  }
+  if (plan.recurringTotals.length > 0) {
+    out.push("Monthly recurring cost (per currency; blocked subscriptions unchanged):");
+    out.push(
+      ...alignColumns(
+        plan.recurringTotals.map((t) => [t.currency, `now ${t.monthly.before.amount}`, `new ${t.monthly.after.amount}`, `change ${formatSignedAmount(t.monthly.change)} (${formatPercent(t.percentChange)})`]),
       ).map((l) => `  ${l}`),
       "",
     );

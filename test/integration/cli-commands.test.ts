@@ -118,7 +118,7 @@ describe("csp-seats plan", () => {
   it("--format markdown is ready for a pull-request comment", async () => {
     const result = await runCli(["plan", "--format", "markdown"]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^### csp-seats plan\n/);
+    expect(result.stdout).toMatch(/^<!-- csp-seats-plan -->\n### csp-seats plan\n/);
     expect(result.stdout).toContain("| `m365-business-standard` | 12 | 12 | 12 → 14 (+2) | charge 15.10 EUR | 2026-05-12 |");
   });
 

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
+import { marked, type Token } from "marked";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
 import { getDemoFixturePath, loadPortalFixture } from "../../provider/simulator/fixture";
@@ -66,11 +67,37 @@ describe("csp-seats plan --output-dir", () => {
     chunkNames.forEach((name, i) => {
       expect(files[name].length).toBeLessThanOrEqual(1000);
       expect(files[name]).toContain(`(part ${i + 1} of ${chunkNames.length})`);
+      expect(files[name].split("\n")[0]).toBe(i === 0 ? "<!-- csp-seats-plan -->" : `<!-- csp-seats-plan part ${i + 1}/${chunkNames.length} -->`);
+      // Rendered as GFM, every line that starts with "|" sits in a table (no bare rows in a continuation).
+      const tables = marked.lexer(files[name]).filter((token: Token) => token.type === "table") as Array<{ rows: unknown[] }>;
+      expect(files[name].split("\n").filter((line) => line.startsWith("|")).length).toBe(tables.reduce((n, t) => n + t.rows.length + 2, 0));
     });
+    expect(files["plan-1.md"]).toMatch(/\*\*Monthly cost will (increase|decrease|not change)/);
     const all = chunkNames.map((name) => files[name]).join("\n");
     for (const id of ["sub-contoso-basic", "sub-contoso-standard"]) expect(all).toContain(`\`${id}\``);
     expect(all).toContain("refund 7.23 EUR");
     expect(all).toContain("charge 15.10 EUR");
+  });
+
+  it("shows the recurring cost in every format: text, JSON (per subscription and per currency) and the Markdown headline", async () => {
+    const json = JSON.parse((await runPlan(["--format", "json"])).stdout);
+    expect(json.recurringTotals).toHaveLength(1);
+    const [eur] = json.recurringTotals;
+    expect(eur.currency).toBe("EUR");
+    const sum = (key: "before" | "after") =>
+      json.subscriptions.reduce((total: number, s: { recurring: { total: { monthly: Record<string, { amount: string }> } } }) => total + Math.round(Number(s.recurring.total.monthly[key].amount) * 100), 0);
+    // Every demo subscription is billed monthly, so the currency total is the sum of the subscriptions' totals.
+    expect(Math.round(Number(eur.monthly.before.amount) * 100)).toBe(sum("before"));
+    expect(Math.round(Number(eur.monthly.after.amount) * 100)).toBe(sum("after"));
+    for (const s of json.subscriptions) {
+      expect(s.recurring.monthsPerPeriod).toBeGreaterThanOrEqual(1);
+      for (const line of s.recurring.lines) expect(line.seatsAfter).toBe(s.lines.filter((l: { sku: string }) => l.sku === line.sku).at(-1).desired);
+    }
+    const text = (await runPlan([])).stdout;
+    expect(text).toMatch(/^Monthly cost will (increase|decrease) by \d+\.\d{2} EUR \([+-]\d+\.\d%\)\.$/m);
+    expect(text).toContain(`EUR  now ${eur.monthly.before.amount}  new ${eur.monthly.after.amount}`);
+    const markdown = (await runPlan(["--format", "markdown"])).stdout;
+    expect(markdown.split("\n")[3]).toMatch(/^\*\*Monthly cost will (increase|decrease) by \d+\.\d{2} EUR/);
   });
 
   it("refuses a --max-chars below 1000 before reading anything", async () => {

@@ -47,11 +47,24 @@ describe("renderPlanText", () => {
     expect(text).toMatch(line);
   });
 
+  it.each([
+    { reason: "the headline words the monthly change per currency", line: /^Monthly cost will decrease by 100\.00 EUR \(-20\.0%\) and increase by 60\.00 USD \(\+20\.0%\)\.$/m },
+    { reason: "a split decrease counts once per SKU, to its final count, from renewal", line: /M365-BP\s+200\.00\s+100\.00\s+-100\.00\s+-50\.0%\s+from 2027-01-01/ },
+    { reason: "the subscription's monthly total", line: /total\s+300\.00\s+200\.00\s+-100\.00\s+-33\.3%/ },
+    { reason: "monthly totals stay per currency", line: /EUR\s+now 500\.00\s+new 400\.00\s+change -100\.00 \(-20\.0%\)\n\s+USD\s+now 300\.00\s+new 360\.00\s+change \+60\.00 \(\+20\.0%\)/ },
+  ])("recurring cost: $reason", ({ line }) => {
+    expect(text).toMatch(line);
+  });
+
   it("marks a blocked subscription and counts its violation", () => {
     const blocked = renderPlanText(planSeats({ defaults: { guardrails: { maxIncrease: 1 } }, subscriptions: [{ id: "SUB-US", licenses: { "M365-BP": 12 } }] }, observed, clock));
     expect(blocked).toContain("BLOCKED by a violation");
     expect(blocked).toMatch(/VIOLATION GUARDRAIL_MAX_INCREASE\s+SUB-US/);
     expect(blocked).toMatch(/1 violation: fix them before applying\.\n$/);
+    // What the file asks for stays visible; the totals keep the blocked subscription at its current cost.
+    expect(blocked).toMatch(/total\s+300\.00\s+360\.00\s+\+60\.00\s+\+20\.0%\s+blocked: not ordered/);
+    expect(blocked).toMatch(/USD\s+now 300\.00\s+new 300\.00\s+change 0\.00 \(0\.0%\)/);
+    expect(blocked).toMatch(/^Monthly cost will not change \(300\.00 USD\)\.$/m);
   });
 });
 
@@ -70,10 +83,10 @@ describe("renderPlanJson", () => {
 describe("renderPlanMarkdown", () => {
   it("renders tables with charges and refunds and a totals table", () => {
     const md = renderPlanMarkdown(planSeats(desired, observed, clock));
-    expect(md).toMatch(/^### csp-seats plan\n/);
+    expect(md).toMatch(/^<!-- csp-seats-plan -->\n### csp-seats plan\n/);
     expect(md).toContain("| `M365-BP` | 4 | 10 | 10 → 7 (-3) | refund 10.00 EUR | 2026-11-26 |");
-    expect(md).toContain("| EUR | 0.00 | 10.00 | -10.00 |");
-    expect(md).toContain("| USD | 10.00 | 0.00 | 10.00 |");
+    expect(md).toContain("| EUR | 500.00 | -100.00 (-20.0%) | 400.00 | 0.00 | 10.00 | -10.00 |");
+    expect(md).toContain("| USD | 300.00 | +60.00 (+20.0%) | 360.00 | 10.00 | 0.00 | 10.00 |");
   });
 
   it("escapes Markdown in names so a subscription cannot break the table", () => {
@@ -126,11 +139,11 @@ describe("renderPlanMarkdownChunks", () => {
     expect(chunks.length).toBeGreaterThan(1);
     chunks.forEach((chunk, i) => {
       expect(chunk.length).toBeLessThanOrEqual(limit);
-      expect(chunk.startsWith(`### csp-seats plan (part ${i + 1} of ${chunks.length})`)).toBe(true);
+      expect(chunk.startsWith(`${i === 0 ? "<!-- csp-seats-plan -->" : `<!-- csp-seats-plan part ${i + 1}/${chunks.length} -->`}\n### csp-seats plan (part ${i + 1} of ${chunks.length})`)).toBe(true);
     });
     const joined = chunks.join("\n");
     for (const s of many) expect(joined.split(`#### \`${s.id}\``).length - 1).toBe(1);
-    expect(chunks[0]).toContain("| Currency | Charge | Refund | Net |");
+    expect(chunks[0]).toContain("| Currency | Current monthly | Monthly change | New monthly | Charge now | Refund now | Net now |");
   });
 
   it("cuts a single oversized subscription at line boundaries, never inside a row", () => {
@@ -142,7 +155,8 @@ describe("renderPlanMarkdownChunks", () => {
       expect(chunk.length).toBeLessThanOrEqual(5_000);
       for (const line of chunk.split("\n").filter((l) => l.startsWith("| `SKU-"))) expect(line).toMatch(/\|$/);
     }
-    expect(chunks.join("\n").match(/\| `SKU-\d+` \|/g)).toHaveLength(200);
+    expect(chunks.join("\n").match(/\| `SKU-\d+` \| 0 \| 10 \| 10 → 11/g)).toHaveLength(200);
+    expect(chunks.join("\n").match(/\| `SKU-\d+` \| 10 → 11 \| 20\.00 \|/g)).toHaveLength(200);
   });
 
   it("refuses a limit too small to hold anything", () => {

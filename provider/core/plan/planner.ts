@@ -14,6 +14,7 @@ import { createFinding, createRuleFinding, createUnknownSubscriptionFinding } fr
 import { createIdempotencyKey } from "./idempotency";
 import { hasOrderLines, hasViolation } from "./plan-status";
 import { checkSubscriptionAgainstPortal } from "./portal-checks";
+import { computeRecurringTotals, planRecurring } from "./recurring";
 import { computeTotals } from "./totals";
 import type { Plan, PlanFinding, PlannedLine, PlannedOrderLine, SubscriptionPlan } from "./types";
 
@@ -21,6 +22,7 @@ import type { Plan, PlanFinding, PlannedLine, PlannedOrderLine, SubscriptionPlan
 export { checkAgainstPortal, checkSubscriptionAgainstPortal } from "./portal-checks";
 export { createIdempotencyKey } from "./idempotency";
 export { computeTotals } from "./totals";
+export { computeRecurringTotals, countBillingMonths } from "./recurring";
 
 function resolvePaymentMethod(wanted: string | undefined, methods: readonly PaymentMethod[]): PaymentMethod | undefined | null {
   if (wanted === undefined) return methods.find((m) => m.isDefault);
@@ -302,6 +304,7 @@ export function planSubscription(desired: DesiredSubscription, defaults: Desired
     ...(settings.notifyEmail !== undefined ? { notifyEmail: settings.notifyEmail } : {}),
     allowBelowUsage: settings.allowBelowUsage,
     blocked,
+    recurring: planRecurring(observed, lines, blocked),
   };
 }
 
@@ -328,6 +331,7 @@ export function planSeats(desired: DesiredState, observed: readonly Subscription
     plannedAt: now.toISOString(),
     subscriptions,
     totals: computeTotals(subscriptions),
+    recurringTotals: computeRecurringTotals(subscriptions),
     findings,
     hasChanges: subscriptions.some(hasOrderLines),
     hasViolations: hasViolation({ findings }),

@@ -81,6 +81,61 @@ export interface SubscriptionPlan {
   readonly blocked?: boolean;
   /** Label of the payment method the order will use, for review. */
   readonly paymentMethodLabel?: string;
+  /**
+   * What the managed lines cost every billing period and every month, before and after this plan. Always set by
+   * the planner; absent only in plans recorded by an older csp-seats (Pulumi state).
+   */
+  readonly recurring?: SubscriptionRecurring;
+}
+
+/** A recurring amount before and after a plan: `change` = `after` - `before`. */
+export interface RecurringAmounts {
+  readonly before: Money;
+  readonly after: Money;
+  readonly change: Money;
+}
+
+/**
+ * One recurring cost, per billing period (exact: unit price x seats) and per month (the per-period figure divided
+ * by the months in the period, each amount rounded once, half away from zero, to the currency's minor units).
+ */
+export interface RecurringCost {
+  readonly perPeriod: RecurringAmounts;
+  readonly monthly: RecurringAmounts;
+  /** The exact change / before as a signed percentage with one decimal ("+20.0", "-33.3", "0.0"); null when before is 0. */
+  readonly percentChange: string | null;
+}
+
+/** The recurring cost of one managed SKU: its current seats against its final count (one entry even when a decrease is split). */
+export interface RecurringLine extends RecurringCost {
+  readonly sku: string;
+  /** Price of one seat for one billing period. */
+  readonly unitPrice: Money;
+  /** Purchased seats now. */
+  readonly seatsBefore: number;
+  /** Seats after every planned change (the last one when a decrease waits for renewal). */
+  readonly seatsAfter: number;
+  /** YYYY-MM-DD the `after` figures are billed from (the last change's date); absent when the count does not change. */
+  readonly effectiveDate?: string;
+}
+
+export interface SubscriptionRecurring {
+  /** Calendar months in one billing period (1 monthly, 12 annual). */
+  readonly monthsPerPeriod: number;
+  /** One entry per managed SKU, as the file asks for it (also when a violation blocks the subscription). */
+  readonly lines: readonly RecurringLine[];
+  /** What the subscription will cost if the plan is applied: a blocked subscription orders nothing, so after = before. */
+  readonly total: RecurringCost;
+  /** Only on a blocked subscription: what the file asks for, which the violation keeps from being ordered. */
+  readonly requested?: RecurringCost;
+}
+
+/** Monthly recurring cost per currency over every subscription (blocked ones unchanged). */
+export interface RecurringTotals {
+  readonly currency: string;
+  /** Each amount is the exact sum rounded once (subscriptions billed over different periods are added exactly). */
+  readonly monthly: RecurringAmounts;
+  readonly percentChange: string | null;
 }
 
 export interface CurrencyTotals {
@@ -102,6 +157,8 @@ export interface Plan extends DesiredStateReport<SubscriptionPlan> {
   readonly plannedAt: string;
   /** Totals per currency; amounts in different currencies are never added. */
   readonly totals: readonly CurrencyTotals[];
+  /** Monthly recurring cost per currency, before and after the plan (blocked subscriptions unchanged), sorted by currency. */
+  readonly recurringTotals: readonly RecurringTotals[];
   /** True when any subscription has order lines. */
   readonly hasChanges: boolean;
   /** True when any finding is a violation. */
