@@ -33,7 +33,9 @@ export { describeChange, describePlanChanges, formatFinding, formatMoney } from 
 export type * from "./core/plan/types";
 export type * from "./core/model";
 export { createPortal } from "./app/create-backend";
-export { resolveBackendConfig, resolveRuntimeConfig } from "./app/runtime-config";
+export { observeDesiredState } from "./app/observe";
+export type { DesiredObservation } from "./app/observe";
+export { resolveBackendConfig, resolvePlanningClock, resolveRuntimeConfig } from "./app/runtime-config";
 export type { RuntimeConfig, RuntimeOptions, RuntimeSources } from "./app/runtime-config";
 export type { BackendConfig, BackendKind } from "./app/create-backend";
 export type { Portal } from "./backends/portal";
