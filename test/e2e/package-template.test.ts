@@ -124,6 +124,14 @@ describe("npm pack", () => {
       ]),
     );
   });
+
+  it("ships every entry point of package.json", () => {
+    const ours = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { main: string; types: string; bin: Record<string, string>; exports: Record<string, string | Record<string, string>> };
+    const targets = Object.values(ours.exports).flatMap((target) => (typeof target === "string" ? [target] : Object.values(target)));
+    const paths = new Set(packed.files.map((file) => file.path));
+    const entries = [ours.main, ours.types, ...Object.values(ours.bin), ...targets].map((file) => file.replace(/^\.\//, ""));
+    expect(entries.filter((file) => !paths.has(file))).toEqual([]);
+  });
 });
 
 describe("a project from the template, outside the repository", () => {
