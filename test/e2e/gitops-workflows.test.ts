@@ -1,8 +1,10 @@
 /**
- * The GitHub Actions workflows in examples/gitops/workflows: each parses, has the structure GitHub needs, uses
- * the pinned actions, and every command a `run:` step executes exists here - npm scripts in package.json,
- * `csp-seats` commands and options in the CLI's help, files in the repository, and `pulumi` commands and flags in
- * the real CLI's help (PULUMI_BIN_DIR, as `npm test` provides it).
+ * The GitHub Actions workflows in examples/gitops/workflows, which users copy into a repository made from the
+ * template (templates/csp-seats): each parses, has the structure GitHub needs, uses the pinned actions, and every
+ * command a `run:` step executes exists there - npm scripts in the template's package.json, `npx csp-seats`
+ * commands and options in the CLI's help, the files the workflows name in the template, and `pulumi` commands and
+ * flags in the real CLI's help (PULUMI_BIN_DIR, as `npm test` provides it). test/e2e/package-template.test.ts runs
+ * the same commands in such a project.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -13,6 +15,8 @@ import { CLI, ROOT, ensureBuilt } from "../helpers/build";
 import { requirePulumiBinDir } from "../helpers/pulumi-project";
 
 const DIR = path.join(ROOT, "examples", "gitops", "workflows");
+/** What a user's repository starts as. */
+const TEMPLATE = path.join(ROOT, "templates", "csp-seats");
 const WORKFLOWS = ["seats-preview.yml", "seats-up.yml", "seats-drift.yml"];
 
 interface Step {
@@ -55,7 +59,7 @@ function getCommandLines(script: string): string[][] {
     .map((line) => splitWords(line.replace(/\s*[>|].*$/, "")));
 }
 
-/** The shell builtins and tools a step may use besides npm, node and pulumi. */
+/** The shell builtins and tools a step may use besides npm, npx and pulumi. */
 const SHELL_WORDS = new Set(["set", "echo", "cat", "exit", "if", "then", "fi", "code=$?"]);
 
 let cliHelp: string;
@@ -77,9 +81,8 @@ function findProblem(words: string[], scripts: Record<string, string>): string |
     if (args[0] === "run") return args[1] in scripts ? undefined : `npm script "${args[1]}" is not in package.json`;
     return `unexpected npm command "${args[0]}"`;
   }
-  if (tool === "node") {
-    if (!fs.existsSync(path.join(ROOT, args[0]))) return `${args[0]} does not exist`;
-    if (args[0] !== "bin/csp-seats.js") return `unexpected node script ${args[0]}`;
+  if (tool === "npx") {
+    if (args[0] !== "csp-seats") return `unexpected npx package ${args[0]} (the project installs csp-seats only)`;
     const [command, ...options] = args.slice(1);
     if (!new RegExp(`^  ${command} `, "m").test(cliHelp)) return `csp-seats has no command "${command}"`;
     const unknown = options.filter((word) => word.startsWith("--") && !cliHelp.includes(`[${word} `) && !cliHelp.includes(`[${word}]`));
@@ -122,13 +125,24 @@ describe.each(WORKFLOWS)("%s", (file) => {
     expect(steps[0].uses).toBe("actions/checkout@v4");
     expect(steps[1]).toMatchObject({ uses: "actions/setup-node@v4", with: { "node-version": 22 } });
     const install = steps.findIndex((step) => /npm ci/.test(step.run ?? ""));
-    const firstUse = steps.findIndex((step) => /^(node|pulumi) /m.test(step.run ?? ""));
+    const firstUse = steps.findIndex((step) => /^(npx|node|pulumi) /m.test(step.run ?? ""));
     expect(install).toBeGreaterThan(1);
     expect(firstUse).toBeGreaterThan(install);
   });
 
+  it("names only files a repository made from the template has (SEATS_FILE, the path filters)", () => {
+    const workflow = loadWorkflow(file) as Workflow & { on: Record<string, { paths?: string[] } | null> };
+    const files = fs.readdirSync(TEMPLATE);
+    expect(files).toContain(workflow.env?.SEATS_FILE);
+    // package-lock.json is written by the first install (`pulumi new` or `npm install`).
+    const filters = Object.values(workflow.on).flatMap((trigger) => trigger?.paths ?? []).filter((filter) => filter !== "package-lock.json");
+    const toRegExp = (filter: string) => new RegExp(`^${filter.replace(/[.]/g, "\\.").replace(/\*/g, "[^/]*")}$`);
+    const unmatched = filters.filter((filter) => !files.some((name) => toRegExp(filter).test(name)));
+    expect(unmatched).toEqual([]);
+  });
+
   it("runs only commands that exist in this project (npm scripts, csp-seats commands and options, pulumi flags, files)", () => {
-    const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts as Record<string, string>;
+    const scripts = (JSON.parse(fs.readFileSync(path.join(TEMPLATE, "package.json"), "utf8")).scripts ?? {}) as Record<string, string>;
     const problems = getSteps(loadWorkflow(file))
       .filter((step) => step.run)
       .flatMap((step) => getCommandLines(step.run!).map((words) => ({ words, problem: findProblem(words, scripts) })))
@@ -141,10 +155,11 @@ describe.each(WORKFLOWS)("%s", (file) => {
 describe("the command check itself", () => {
   it.each([
     { words: ["npm", "run", "no-such-script"], reason: "a missing npm script", expected: /not in package.json/ },
-    { words: ["node", "bin/csp-seats.js", "apply"], reason: "a csp-seats command that does not exist", expected: /no command "apply"/ },
-    { words: ["node", "bin/csp-seats.js", "plan", "--comment-dir", "x"], reason: "a csp-seats option that does not exist", expected: /no option --comment-dir/ },
+    { words: ["npx", "csp-seats", "apply"], reason: "a csp-seats command that does not exist", expected: /no command "apply"/ },
+    { words: ["npx", "csp-seats", "plan", "--comment-dir", "x"], reason: "a csp-seats option that does not exist", expected: /no option --comment-dir/ },
     { words: ["pulumi", "up", "--auto-approve"], reason: "a Terraform flag on pulumi", expected: /no flag --auto-approve/ },
-    { words: ["node", "scripts/missing.js"], reason: "a file that is not in the repository", expected: /does not exist/ },
+    { words: ["npx", "cowsay", "hello"], reason: "a package the project does not install", expected: /unexpected npx package cowsay/ },
+    { words: ["node", "bin/csp-seats.js", "plan"], reason: "a script of the csp-seats checkout, absent from the user's repository", expected: /unknown command "node"/ },
     { words: ["curl", "https://example.com"], reason: "a tool the workflows do not need", expected: /unknown command "curl"/ },
   ])("rejects $reason", ({ words, expected }) => {
     expect(findProblem(words, { build: "tsc" })).toMatch(expected);
@@ -153,8 +168,8 @@ describe("the command check itself", () => {
   it("accepts the commands the workflows rely on", () => {
     for (const words of [
       ["npm", "run", "build"],
-      ["node", "bin/csp-seats.js", "plan", "--desired", "seats.yaml", "--output-dir", "plan-comments"],
-      ["node", "bin/csp-seats.js", "drift", "--desired", "seats.yaml", "--format", "markdown"],
+      ["npx", "csp-seats", "plan", "--desired", "seats.yaml", "--output-dir", "plan-comments"],
+      ["npx", "csp-seats", "drift", "--desired", "seats.yaml", "--format", "markdown"],
       ["pulumi", "preview", "--stack", "prod", "--non-interactive", "--diff"],
     ]) {
       expect(findProblem(words, { build: "tsc" })).toBeUndefined();
@@ -185,7 +200,7 @@ describe("what each workflow is for", () => {
     expect(workflow.jobs.up.environment).toBe("production");
     const runs = getSteps(workflow).map((step) => step.run ?? "");
     const up = runs.findIndex((run) => /^pulumi up .*--yes/m.test(run));
-    const drift = runs.findIndex((run) => /csp-seats\.js drift/.test(run));
+    const drift = runs.findIndex((run) => /csp-seats drift/.test(run));
     expect(up).toBeGreaterThan(-1);
     expect(drift).toBeGreaterThan(up);
   });
