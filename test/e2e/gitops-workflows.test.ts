@@ -169,6 +169,7 @@ describe("the command check itself", () => {
     for (const words of [
       ["npm", "run", "build"],
       ["npx", "csp-seats", "plan", "--desired", "seats.yaml", "--output-dir", "plan-comments"],
+      ["npx", "csp-seats", "plan", "--desired", "seats.yaml", "--format", "json", "--output-dir", "plan-comments"],
       ["npx", "csp-seats", "drift", "--desired", "seats.yaml", "--format", "markdown"],
       ["pulumi", "preview", "--stack", "prod", "--non-interactive", "--diff"],
     ]) {
@@ -190,6 +191,11 @@ describe("what each workflow is for", () => {
     const post = steps.find((step) => step.uses?.startsWith("actions/github-script@"));
     expect(String(post?.with?.script)).toMatch(/plan-comments/);
     expect(String(post?.with?.script)).toMatch(/createComment/);
+    // One comment per part, updated in place (found by the CLI's marker), and none while nothing changes.
+    expect(String(post?.with?.script)).toMatch(/updateComment/);
+    expect(String(post?.with?.script)).toContain("<!-- csp-seats-plan -->");
+    expect(String(post?.with?.script)).toMatch(/!plan\.hasChanges && !plan\.hasViolations && ours\.size === 0/);
+    expect(runs).toMatch(/plan .*--format json --output-dir plan-comments > plan\.json/);
     expect(steps.find((step) => step.uses?.startsWith("pulumi/actions@"))?.with).toMatchObject({ "pulumi-version": "3.274.1" });
   });
 
