@@ -16,6 +16,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRun
     summary: "plan [--desired FILE]        what an apply would order, with charges and refunds\n" +
       "       [--format text|json|markdown] [--output-dir DIR [--max-chars N]]  DIR gets plan-1.md, plan-2.md... (one PR comment each)", load: async () => (await import("./commands/plan-command.js")).runPlan },
   drift: { summary: "drift [--desired FILE] [--format text|json|markdown]  desired vs purchased vs assigned; exit 2 on drift", load: async () => (await import("./commands/drift-command.js")).runDrift },
+  fleet: {
+    summary: "fleet preview|up|drift|refresh [DIR]  one Pulumi stack per tenant of a fleet folder (--parallel N, --shard I/N)\n" +
+      "       fleet report --merge FILE...     combine the shards' JSON reports into one", load: async () => (await import("./commands/fleet-command.js")).runFleetCommand,
+  },
   portal: { summary: "portal serve|seed|outbox|orders  run and inspect the embedded portal", load: async () => (await import("./commands/portal-command.js")).runPortal },
 };
 
