@@ -31,8 +31,8 @@ export type AppliedPlan = Pick<SubscriptionPlan, "revision" | "idempotencyKey" |
  * The plan as a resource stores it (checked inputs, and the re-planned `plan` output): every line that changes
  * with its money, the totals, the findings, the revision and key the order needs. Left out, because the engine
  * rewrites the whole state after every step and so pays each stored byte once per resource per step: unchanged
- * lines (nothing to show or order), the findings' fix texts (the preview summary shows findings without them;
- * a violation fails the check with the fix, from the full plan) and the optional display extras (`usageScope`,
+ * lines (nothing to show or order), the findings' fix texts and locations (the preview summary shows findings
+ * without them; a violation fails the check with both, from the full plan) and the optional display extras (`usageScope`,
  * `refundableUntil`, `paymentMethodLabel`). Still a
  * SubscriptionPlan, so diff, converge and summarizePlans read it as they read a full one, and a full plan from
  * an older release's state is read the same way.
@@ -42,7 +42,7 @@ export function toStoredPlan(plan: SubscriptionPlan): SubscriptionPlan {
   return {
     ...rest,
     lines: listChangedLines(plan).map(({ usageScope: _scope, refundableUntil: _until, ...line }) => line),
-    findings: plan.findings.map(({ fix: _fix, ...finding }) => finding),
+    findings: plan.findings.map(({ fix: _fix, location: _location, ...finding }) => finding),
   };
 }
 
