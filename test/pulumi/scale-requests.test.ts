@@ -106,6 +106,18 @@ describe(`${COUNT} subscriptions over the http backend`, { timeout: 180_000 }, (
     for (const id of changed) expect((await portal.portal.getSubscription(id)).lines[0].limit).toBe(6);
   });
 
+  it("an unchanged subscription's check returns its stored inputs as they are, so the engine has nothing to rewrite", async () => {
+    const first = await startCommand();
+    const stored = (await first.check(createSeatsUrn(ids[150]), {}, declared(ids[150], 5))).inputs;
+    const next = await startCommand();
+    const again = await next.check(createSeatsUrn(ids[150]), stored, declared(ids[150], 5));
+    expect(again.inputs).toEqual(stored);
+    // Something to order: a fresh plan with its own checkedAt.
+    const changed = await next.check(createSeatsUrn(ids[150]), stored, declared(ids[150], 6));
+    expect((changed.inputs.plan as SubscriptionPlan).orderLines).toHaveLength(1);
+    expect(changed.inputs.checkedAt).not.toBe(stored.checkedAt);
+  });
+
   it("the next command's preview sees a change made in the portal after the last one (no snapshot across commands)", async () => {
     const first = await startCommand();
     const before = await first.check(createSeatsUrn(ids[100]), {}, declared(ids[100], 5));
