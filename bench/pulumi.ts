@@ -262,7 +262,8 @@ async function benchLatency(root: string, pulumiBin: string, count: number, late
   await seedEmbeddedPortal({ statePath, fixture });
   const server = await startCountingServer(statePath);
   try {
-    await setConfig(seats, { "csp-seats:backend": "http", "csp-seats:endpoint": server.url, "csp-seats:token": TOKEN });
+    await setConfig(seats, { "csp-seats:backend": "http", "csp-seats:endpoint": server.url });
+    await runPulumi(seats, ["config", "set", "--secret", "csp-seats:token", TOKEN]);
     out(`\n== ${count} subscriptions, http backend, 0 ms vs ${latencyMs} ms per request (page size ${fixture.pageSize}) ==\n`);
     const times: Record<"zero" | "slow", number[]> = { zero: [], slow: [] };
     const counts: Record<"zero" | "slow", number[]> = { zero: [], slow: [] };

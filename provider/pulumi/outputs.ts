@@ -38,9 +38,10 @@ export type AppliedPlan = Pick<SubscriptionPlan, "revision" | "idempotencyKey" |
  * an older release's state is read the same way.
  */
 export function toStoredPlan(plan: SubscriptionPlan): SubscriptionPlan {
-  const { paymentMethodLabel: _label, ...rest } = plan;
+  const { paymentMethodLabel: _label, blocked, ...rest } = plan;
   return {
     ...rest,
+    ...(blocked ? { blocked } : {}),
     lines: listChangedLines(plan).map(({ usageScope: _scope, refundableUntil: _until, ...line }) => line),
     findings: plan.findings.map(({ fix: _fix, location: _location, ...finding }) => finding),
   };
