@@ -1,12 +1,14 @@
 /**
  * `SubscriptionSeats`: one managed CSP subscription as a Pulumi dynamic resource.
  *
- * Pulumi serializes a dynamic resource's provider object into the `__provider` property of every resource, and
- * the `pulumi-nodejs` plugin rebuilds it from that text. The provider here is deliberately a thin shim: each
- * method only does `require("csp-seats/provider-impl").<method>(...)`. The closure serializer does not capture
- * `require`, so the stored text captures nothing (no clients, no tokens), stays tiny, and loads the real
- * implementation by package name from the project's node_modules - an upgrade of csp-seats applies to
- * existing stacks without replacing anything.
+ * A dynamic resource carries its provider as text in the `__provider` property, in its inputs and again in its
+ * outputs, and the `pulumi-nodejs` plugin rebuilds the provider with `require-from-string(text).handler()`. The
+ * text here is one line written by hand, `exports.handler = () => require("csp-seats/provider-impl")`: it
+ * captures nothing (no clients, no tokens) and loads the real implementation by package name from the project's
+ * node_modules, so an upgrade of csp-seats applies to existing stacks without replacing anything. The closure
+ * serializer (what `pulumi.dynamic.Resource` runs) wrapped each of the seven methods in its own function and
+ * made the text 2.1 KiB, stored twice per resource and rewritten with the whole state after every step; the same
+ * text from a release that still used it (test/fixtures/old-state) keeps working, as it requires the same module.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DowngradePolicy, Guardrails } from "../core/desired-types";
@@ -44,8 +46,15 @@ export interface SubscriptionSeatsArgs {
 }
 
 /**
- * The provider shim that Pulumi serializes. Only arrow functions calling `require` by package name: nothing
- * else may be referenced here, or the serializer would capture it into every resource's state.
+ * The `__provider` text of every SubscriptionSeats resource. The plugin calls the module's exported `configure`,
+ * `check`, `diff`, `create`, `read`, `update` and `delete` (pulumi/provider-impl.ts).
+ */
+export const SUBSCRIPTION_SEATS_PROVIDER_TEXT = 'exports.handler = () => require("csp-seats/provider-impl");\n';
+
+/**
+ * The same provider as an object, for programs that build their own `pulumi.dynamic.Resource` over it. Only
+ * arrow functions calling `require` by package name: nothing else may be referenced here, or the serializer would
+ * capture it into every resource's state.
  */
 export const subscriptionSeatsProvider: pulumi.dynamic.ResourceProvider = {
   configure: (req) => require("csp-seats/provider-impl").configure(req),
@@ -61,7 +70,7 @@ export const subscriptionSeatsProvider: pulumi.dynamic.ResourceProvider = {
  * The seat counts of one CSP subscription. `pulumi preview` shows the computed `plan` (every line with its
  * charge or refund); `pulumi up` places one order carrying all its lines; `pulumi destroy` only stops managing.
  */
-export class SubscriptionSeats extends pulumi.dynamic.Resource {
+export class SubscriptionSeats extends pulumi.CustomResource {
   declare readonly subscriptionId: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string | undefined>;
   declare readonly licenses: pulumi.Output<Record<string, number>>;
@@ -81,10 +90,13 @@ export class SubscriptionSeats extends pulumi.dynamic.Resource {
   declare readonly revision: pulumi.Output<string>;
 
   constructor(name: string, args: SubscriptionSeatsArgs, opts?: pulumi.CustomResourceOptions) {
+    // What pulumi.dynamic.Resource does (same type token, so existing stacks keep their resources), with the
+    // provider text above instead of the serializer's.
     super(
-      subscriptionSeatsProvider,
+      `pulumi-nodejs:dynamic:${SUBSCRIPTION_SEATS_TYPE}`,
       name,
       {
+        __provider: SUBSCRIPTION_SEATS_PROVIDER_TEXT,
         subscriptionId: args.subscriptionId,
         name: args.name,
         licenses: args.licenses,
@@ -101,8 +113,6 @@ export class SubscriptionSeats extends pulumi.dynamic.Resource {
         revision: undefined,
       },
       opts,
-      undefined,
-      SUBSCRIPTION_SEATS_TYPE,
     );
   }
 }

@@ -2,7 +2,7 @@
  * Drives Pulumi's real dynamic-provider plugin (`@pulumi/pulumi/cmd/dynamic-provider`, what
  * `pulumi-resource-pulumi-nodejs` runs) over gRPC, the way the engine does: spawn it with an engine address, read
  * its port from stdout, then call Configure/Check/Diff/Create/Read/Update/Delete with the generated messages.
- * Properties carry `__provider`, the provider text serialized exactly as `dynamic.Resource` serializes it.
+ * Properties carry `__provider`, the provider text exactly as the program declares it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
@@ -44,10 +44,20 @@ export async function prepareProviderPackage(): Promise<void> {
 }
 
 /**
- * The `__provider` text of SubscriptionSeats, serialized exactly as `dynamic.Resource` does, from the compiled
- * provider (what a Pulumi program running dist/index.js serializes).
+ * The `__provider` text of SubscriptionSeats as a Pulumi program running dist/index.js declares it (the compiled
+ * SUBSCRIPTION_SEATS_PROVIDER_TEXT).
  */
 export async function serializeSeatsProvider(): Promise<string> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(ROOT, "dist", "provider", "pulumi", "resource.js")).SUBSCRIPTION_SEATS_PROVIDER_TEXT as string;
+}
+
+/**
+ * The `__provider` text of the provider object (`subscriptionSeatsProvider`), serialized exactly as
+ * `pulumi.dynamic.Resource` does: what a user's own dynamic resource over it stores, and what stacks written
+ * before the hand-written text hold.
+ */
+export async function serializeSeatsProviderObject(): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { subscriptionSeatsProvider: provider } = require(path.join(ROOT, "dist", "provider", "pulumi", "resource.js"));
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -33,7 +33,7 @@ function collectWithLocalImports(file: string, seen = new Set<string>()): Set<st
 
 // What needs a build (dist/, the compiled CLI or provider) or the real Pulumi CLI.
 const FORBIDDEN_IN_UNIT: Array<[RegExp, string]> = [
-  [/\b(ensureBuilt|prepareProviderPackage|serializeSeatsProvider|startDynamicPlugin)\(/, "builds dist/ (test/helpers/build.ts, dynamic-plugin.ts)"],
+  [/\b(ensureBuilt|prepareProviderPackage|serializeSeatsProvider|serializeSeatsProviderObject|startDynamicPlugin)\(/, "builds dist/ (test/helpers/build.ts, dynamic-plugin.ts)"],
   // Called without an environment they read PULUMI_BIN_DIR or run setup-pulumi.sh (a fake environment is fine).
   [/\b(requirePulumiBinDir|findPulumiBinDir)\(\s*\)|\b(setupPulumiCli|createPulumiProject)\(|process\.env\.PULUMI_BIN_DIR/, "needs the real Pulumi CLI"],
   [/(["'`]|\.\/)dist\/|["'`]dist["'`],|\bbin\/csp-seats|\bCLI\b.*\bspawn|spawn\w*\(\s*["'`]pulumi/, "runs compiled code or the CLI"],
