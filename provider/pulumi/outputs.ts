@@ -38,12 +38,16 @@ export type AppliedPlan = Pick<SubscriptionPlan, "revision" | "idempotencyKey" |
  * an older release's state is read the same way.
  */
 export function toStoredPlan(plan: SubscriptionPlan): SubscriptionPlan {
-  const { paymentMethodLabel: _label, blocked, ...rest } = plan;
+  const { paymentMethodLabel: _label, blocked, recurring, ...rest } = plan;
+  const changed = listChangedLines(plan);
+  const changedSkus = new Set(changed.map((line) => line.sku));
   return {
     ...rest,
     ...(blocked ? { blocked } : {}),
-    lines: listChangedLines(plan).map(({ usageScope: _scope, refundableUntil: _until, ...line }) => line),
+    lines: changed.map(({ usageScope: _scope, refundableUntil: _until, ...line }) => line),
     findings: plan.findings.map(({ fix: _fix, location: _location, ...finding }) => finding),
+    // The monthly cost before/after stays (the `plan` stack output and policies read it); per SKU only where it changes.
+    ...(recurring ? { recurring: { ...recurring, lines: recurring.lines.filter((line) => changedSkus.has(line.sku)) } } : {}),
   };
 }
 

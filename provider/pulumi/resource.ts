@@ -16,7 +16,7 @@ import type { SubscriptionPlan } from "../core/plan/types";
 import type { LineResult, Money } from "../core/model";
 
 export type { LineResult } from "../core/model";
-import { describePlanChanges, formatFinding, formatMoney } from "../core/describe";
+import { describeMonthlyCost, describeMonthlyTotals, describePlanChanges, formatFinding, formatMoney, type MonthlyCostWords } from "../core/describe";
 import { hasOrderLines, hasViolation } from "../core/plan/plan-status";
 import { computeTotals } from "../core/plan/totals";
 
@@ -123,6 +123,8 @@ export interface PlanSummary {
   readonly hasViolations: boolean;
   /** Per currency (never added across currencies): `{ currency, charge: "12.34 EUR", refund, net }`. */
   readonly totals: ReadonlyArray<{ currency: string; charge: string; refund: string; net: string }>;
+  /** Monthly recurring cost per currency: `{ currency, current: "637.10 EUR", change: "+8.50 EUR", new: "645.60 EUR", percentChange: "+1.3" }`. */
+  readonly monthlyTotals: ReadonlyArray<MonthlyCostWords & { readonly currency: string }>;
   readonly subscriptions: ReadonlyArray<{
     readonly subscriptionId: string;
     readonly name: string;
@@ -133,6 +135,8 @@ export interface PlanSummary {
     readonly net: string;
     /** `warning USAGE_SHARED: ...` / `violation GUARDRAIL_MAX_CHARGE: ...`. */
     readonly findings: readonly string[];
+    /** The monthly cost if applied (a blocked one unchanged, its request in `requested`); absent for a plan recorded by an older csp-seats. */
+    readonly monthly?: MonthlyCostWords & { readonly requested?: MonthlyCostWords };
   }>;
 }
 
@@ -152,6 +156,7 @@ export function summarizePlans(plans: ReadonlyArray<SubscriptionPlan | undefined
       refund: formatMoney(total.refund),
       net: formatMoney(total.net),
     })),
+    monthlyTotals: describeMonthlyTotals(known),
     subscriptions: known.map((plan) => ({
       subscriptionId: plan.subscriptionId,
       name: plan.name,
@@ -160,6 +165,7 @@ export function summarizePlans(plans: ReadonlyArray<SubscriptionPlan | undefined
       refund: formatMoney(plan.refund),
       net: formatMoney(plan.net),
       findings: plan.findings.map((finding) => formatFinding(finding, { withSeverity: true, withFix: false })),
+      ...(plan.recurring ? { monthly: describeMonthlyCost(plan) } : {}),
     })),
   };
 }

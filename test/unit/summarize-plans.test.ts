@@ -43,7 +43,18 @@ describe("summarizePlans wording", () => {
     expect(summary.subscriptions[0]).toMatchObject({ charge: "0.00 EUR", refund: "10.00 EUR", net: "-10.00 EUR" });
   });
 
+  it("carries the monthly cost per currency and per subscription, and leaves it out for a plan recorded without it", () => {
+    const amounts = { before: eur("56.00"), after: eur("39.20"), change: eur("-16.80") };
+    const cost = { perPeriod: amounts, monthly: amounts, percentChange: "-30.0" };
+    const withCost: SubscriptionPlan = { ...plan, recurring: { monthsPerPeriod: 1, lines: [], total: cost } };
+    const summary = summarizePlans([withCost]);
+    expect(summary.monthlyTotals).toEqual([{ currency: "EUR", current: "56.00 EUR", change: "-16.80 EUR", new: "39.20 EUR", percentChange: "-30.0" }]);
+    expect(summary.subscriptions[0].monthly).toMatchObject({ current: "56.00 EUR", change: "-16.80 EUR", new: "39.20 EUR" });
+    const { recurring: _cost, ...older } = withCost;
+    expect(summarizePlans([older]).subscriptions[0]).not.toHaveProperty("monthly");
+  });
+
   it("summarizes nothing as no changes", () => {
-    expect(summarizePlans([undefined])).toEqual({ hasChanges: false, hasViolations: false, totals: [], subscriptions: [] });
+    expect(summarizePlans([undefined])).toEqual({ hasChanges: false, hasViolations: false, totals: [], monthlyTotals: [], subscriptions: [] });
   });
 });
