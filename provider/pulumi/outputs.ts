@@ -40,14 +40,14 @@ export type AppliedPlan = Pick<SubscriptionPlan, "revision" | "idempotencyKey" |
 export function toStoredPlan(plan: SubscriptionPlan): SubscriptionPlan {
   const { paymentMethodLabel: _label, blocked, recurring, ...rest } = plan;
   const changed = listChangedLines(plan);
-  const changedSkus = new Set(changed.map((line) => line.sku));
   return {
     ...rest,
     ...(blocked ? { blocked } : {}),
     lines: changed.map(({ usageScope: _scope, refundableUntil: _until, ...line }) => line),
     findings: plan.findings.map(({ fix: _fix, location: _location, ...finding }) => finding),
-    // The monthly cost before/after stays (the `plan` stack output and policies read it); per SKU only where it changes.
-    ...(recurring ? { recurring: { ...recurring, lines: recurring.lines.filter((line) => changedSkus.has(line.sku)) } } : {}),
+    // The subscription's monthly cost before/after stays (the `plan` stack output and policies read it); the per-SKU
+    // figures do not: a line's cost changes by its seat change (desired / currentLimit) at its one unit price.
+    ...(recurring ? { recurring: { ...recurring, lines: [] } } : {}),
   };
 }
 
