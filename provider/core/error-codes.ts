@@ -90,6 +90,8 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 /** Codes of plan and drift findings (`PlanFinding.code`), as docs/formats.md lists them. */
 export const FINDING_CODES = {
   BELOW_USAGE: "the new count is below the assigned seats and allowBelowUsage is false",
+  DEFERRED_DECREASE: "a decrease the portal cannot schedule is held by csp-seats until its renewal window opens",
+  ESTIMATE_NOT_VALIDATED: "the plan's charges and refunds are csp-seats' estimate: the portal neither quotes nor validates changes",
   GUARDRAIL_MAX_CHARGE: "the run would charge more than guardrails.maxCharge",
   GUARDRAIL_MAX_CHARGE_INVALID: "guardrails.maxCharge is not a valid amount in the subscription's currency",
   GUARDRAIL_MAX_DECREASE: "a line would shrink by more than guardrails.maxDecrease",
