@@ -5,12 +5,13 @@
 import type { Clock } from "../core/clock";
 import { CspSeatsError } from "../core/errors";
 import type { CloudBlueConfig } from "../backends/cloudblue/config";
+import type { Pax8Config } from "../backends/pax8/config";
 import type { Portal } from "../backends/portal";
 
 export type { Portal } from "../backends/portal";
 
 /** The backends csp-seats can open. */
-export const BACKEND_KINDS = ["embedded", "http", "cloudblue"] as const;
+export const BACKEND_KINDS = ["embedded", "http", "cloudblue", "pax8"] as const;
 
 export type BackendKind = (typeof BACKEND_KINDS)[number];
 
@@ -23,6 +24,7 @@ export interface BackendConfig {
   /** `embedded`: the state file. */
   readonly statePath?: string;
   readonly cloudblue?: CloudBlueConfig;
+  readonly pax8?: Pax8Config;
 }
 
 /**
@@ -51,6 +53,13 @@ export async function createPortal(config: BackendConfig, options: { clock?: Clo
       }
       const { createCloudBluePortal } = await import("../backends/cloudblue/cloudblue-portal.js");
       return createCloudBluePortal(config.cloudblue, clock);
+    }
+    case "pax8": {
+      if (!config.pax8) {
+        throw new CspSeatsError("CONFIG_PAX8", "the pax8 backend needs its settings", "Set csp-seats:clientId and clientSecret (secrets), and companyId (see docs/backends.md, Pax8).");
+      }
+      const { createPax8Portal } = await import("../backends/pax8/pax8-portal.js");
+      return createPax8Portal(config.pax8, clock);
     }
   }
 }

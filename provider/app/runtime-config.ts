@@ -11,6 +11,7 @@ import { createFixedClock, type Clock } from "../core/clock";
 import { findClosestName } from "../core/closest-name";
 import { CspSeatsError } from "../core/errors";
 import { readCloudBlueEnv, resolveCloudBlueConfig, type CloudBlueConfig } from "../backends/cloudblue/config";
+import { readPax8Env, resolvePax8Config, type Pax8Config } from "../backends/pax8/config";
 import type { Portal } from "../backends/portal";
 import { BACKEND_KINDS, type BackendConfig, type BackendKind } from "./create-backend";
 
@@ -24,6 +25,7 @@ export interface RuntimeOptions {
   readonly now?: string;
   readonly orderTimeoutSeconds?: string;
   readonly cloudblue?: CloudBlueConfig;
+  readonly pax8?: Pax8Config;
 }
 
 /** Where settings come from, strongest first. */
@@ -137,6 +139,11 @@ function resolveCloudBlue(sources: RuntimeSources): CloudBlueConfig {
   return resolveCloudBlueConfig((key) => clean(sources.config?.(key)) ?? fromEnv(key), { required: true });
 }
 
+function resolvePax8(sources: RuntimeSources): Pax8Config {
+  const fromEnv = readPax8Env(sources.env);
+  return resolvePax8Config((key) => clean(sources.config?.(key)) ?? fromEnv(key));
+}
+
 /**
  * Resolves the backend alone (see resolveRuntimeConfig): the kind (an endpoint without a backend means `http`),
  * its endpoint, token, state file and, for `cloudblue`, its settings from the stack config or CSP_SEATS_CLOUDBLUE_*.
@@ -153,12 +160,14 @@ export function resolveBackend(sources: RuntimeSources): BackendConfig {
   const token = findSetting(sources, "token")?.value;
   const statePath = findSetting(sources, "statePath")?.value ?? getDefaultStatePath(sources.cwd);
   const cloudblue = sources.explicit?.cloudblue ?? (backend === "cloudblue" ? resolveCloudBlue(sources) : undefined);
+  const pax8 = sources.explicit?.pax8 ?? (backend === "pax8" ? resolvePax8(sources) : undefined);
   return {
     backend,
     ...(endpoint ? { endpoint: endpoint.value } : {}),
     ...(token ? { token } : {}),
     statePath: path.resolve(sources.cwd, statePath),
     ...(cloudblue ? { cloudblue } : {}),
+    ...(pax8 ? { pax8 } : {}),
   };
 }
 

@@ -3,16 +3,21 @@
  * Pure, like the planner. A line drifts when its purchased count differs from the file's and nothing already
  * scheduled in the portal will bring it there (someone changed it in the portal). A decrease the portal has
  * scheduled for renewal is reported with its date (`convergesOn`) but is not drift: there is nothing left to
- * order, and a nightly drift job must not raise an alarm every night until renewal. Idle and refundable seats are
+ * order, and a nightly drift job must not raise an alarm every night until renewal. The same holds for a decrease
+ * csp-seats defers for a portal that cannot schedule changes (plan/deferred.ts) until its window opens; inside the
+ * window it is drift ("deferred decrease ready"), because the next run places it. Idle and refundable seats are
  * reported alongside, because they are where the money is.
  */
 import type { Clock } from "./clock";
 import type { DesiredState } from "./desired-types";
-import type { BillingPeriod, Money, ScheduledChange, Subscription } from "./model";
+import { toDateString } from "./dates";
+import type { BillingPeriod, LicenseLine, Money, ScheduledChange, Subscription } from "./model";
 import { addMoney, moneyFromMinor, toMinorUnits, zeroMoney } from "./money";
 import type { DesiredStateReport, PlanFinding } from "./plan/types";
 import { checkAgainstPortal } from "./plan/portal-checks";
+import { getDeferredWindow } from "./plan/deferred";
 import { getRefundableQuantity, getRefundableUntil } from "./rules";
+import { resolveSettings } from "./settings";
 
 export interface DriftLine {
   readonly sku: string;
@@ -40,6 +45,26 @@ export interface DriftLine {
   readonly scheduledChanges: readonly ScheduledChange[];
   /** The renewal date when a scheduled change already brings this line to the desired count. */
   readonly convergesOn?: string;
+  /** A decrease the portal cannot schedule, held by csp-seats until its window (see `DeferredDrift`). */
+  readonly deferred?: DeferredDrift;
+}
+
+/**
+ * A decrease csp-seats holds for a portal that cannot schedule changes (`Subscription.canScheduleChanges: false`).
+ * Before its window it is scheduled, not drift (nothing can be ordered yet); inside its window it is drift: the
+ * next run places it, refunded, and the window closes on `windowCloses`.
+ */
+export interface DeferredDrift {
+  /** Seats to remove (inside the window: the ones that can be removed now). */
+  readonly quantity: number;
+  /** YYYY-MM-DD the window opens (the renewal date, or when the refundable seats were added). */
+  readonly windowOpens: string;
+  /** YYYY-MM-DD the window closes (exclusive). */
+  readonly windowCloses: string;
+  /** True inside the window. */
+  readonly ready: boolean;
+  /** `deferred decrease ready: 3 seats, window closes 2026-12-08`, or when it opens. */
+  readonly message: string;
 }
 
 export interface DriftSubscription {
@@ -90,6 +115,25 @@ export function isLineDrifted({ desired, limit, scheduled }: LineDriftInput): bo
   return limit !== desired && !quantities.includes(desired);
 }
 
+/**
+ * The deferred decrease of one line, when the portal cannot schedule changes and the file asks for fewer seats
+ * under downgradePolicy at-renewal (the planner defers exactly those); undefined otherwise.
+ */
+export function findDeferredDecrease(subscription: Subscription, line: LicenseLine, desired: number, downgradePolicy: string, now: Date): DeferredDrift | undefined {
+  if (subscription.canScheduleChanges !== false || line.limit <= desired || downgradePolicy !== "at-renewal") return undefined;
+  const decrease = line.limit - desired;
+  const refundable = getRefundableQuantity(line, now);
+  if (refundable > 0) {
+    const quantity = Math.min(decrease, refundable);
+    const open = line.refundableBatches.filter((batch) => Date.parse(batch.refundableUntil) > now.getTime());
+    const windowOpens = open.map((batch) => batch.addedAt.slice(0, 10)).sort()[0] ?? toDateString(now);
+    const windowCloses = (getRefundableUntil(line, now) ?? now.toISOString()).slice(0, 10);
+    return { quantity, windowOpens, windowCloses, ready: true, message: `deferred decrease ready: ${quantity} seats, window closes ${windowCloses}` };
+  }
+  const { windowOpens, windowCloses } = getDeferredWindow(subscription.renewalDate);
+  return { quantity: decrease, windowOpens, windowCloses, ready: false, message: `deferred decrease: ${decrease} seats, window opens ${windowOpens}, closes ${windowCloses}` };
+}
+
 /** Compares the desired state with the observed subscriptions at `clock.now()`. */
 export function computeDrift(desired: DesiredState, observed: readonly Subscription[], clock: Clock): DriftReport {
   const now = clock.now();
@@ -111,6 +155,8 @@ export function computeDrift(desired: DesiredState, observed: readonly Subscript
       const scheduledChanges = subscription.scheduledChanges.filter((c) => c.sku === sku);
       const converging = line.limit !== count ? scheduledChanges.find((c) => c.quantity === count) : undefined;
       const refundableUntil = getRefundableUntil(line, now);
+      const deferred = findDeferredDecrease(subscription, line, count, resolveSettings(wanted, desired.defaults).downgradePolicy, now);
+      const drifted = deferred ? deferred.ready : isLineDrifted({ desired: count, limit: line.limit, scheduled: scheduledChanges.map((c) => c.quantity) });
       lines.push({
         sku,
         displayName: line.displayName,
@@ -119,13 +165,14 @@ export function computeDrift(desired: DesiredState, observed: readonly Subscript
         assigned: line.usage,
         ...(line.usageScope !== undefined ? { usageScope: line.usageScope } : {}),
         difference: line.limit - count,
-        drifted: isLineDrifted({ desired: count, limit: line.limit, scheduled: scheduledChanges.map((c) => c.quantity) }),
+        drifted,
         idleSeats,
         idleCost,
         refundableQuantity: getRefundableQuantity(line, now),
         ...(refundableUntil !== undefined ? { refundableUntil } : {}),
         scheduledChanges,
-        ...(converging ? { convergesOn: converging.effectiveDate } : {}),
+        ...(converging ? { convergesOn: converging.effectiveDate } : deferred && !deferred.ready ? { convergesOn: deferred.windowOpens } : {}),
+        ...(deferred ? { deferred } : {}),
       });
       if (idleSeats !== null && idleCost !== null) {
         const total = idle.get(idleCost.currency) ?? { seats: 0, cost: zeroMoney(idleCost.currency) };

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   CONFIG_ENDPOINT: "the endpoint setting is missing or not a URL",
   CONFIG_NOW: "the pinned time (csp-seats:now / CSP_SEATS_NOW) is not an ISO-8601 time",
   CONFIG_ORDER_TIMEOUT: "the order timeout is not a positive number of seconds",
+  CONFIG_PAX8: "the Pax8 settings are missing or invalid",
   DESIRED_STATE_INVALID: "the desired-state file has located errors",
   DESIRED_STATE_UNREADABLE: "the desired-state file cannot be read",
   FLEET_INVALID: "a fleet folder, fleet.yaml or a tenant.yaml is invalid",
@@ -54,6 +55,11 @@ export const ERROR_CODES = {
   MONEY_INVALID: "an amount is not a decimal string",
   MONEY_PRECISION: "an amount has more decimals than its currency allows",
   ORDER_TIMEOUT: "an order was still running when the order timeout passed",
+  PAX8_BAD_RESPONSE: "Pax8 sent a reply csp-seats cannot read",
+  PAX8_CHANGE_UNCONFIRMED: "the reply to a Pax8 quantity change was lost and the subscription does not show the change",
+  PAX8_FORBIDDEN: "the Pax8 API credentials may not do this, or the companyId is not the partner's",
+  PAX8_NOT_FOUND: "Pax8 has no such company, subscription or product",
+  PAX8_REFUSED: "Pax8 refused the change (HTTP 422: e.g. an NCE decrease outside Microsoft's window)",
   PLAN_BLOCKED: "a violation blocks the subscription; nothing was ordered",
   PLAN_MISSING: "no plan was computed for the subscription",
   PLAN_STALE: "the subscription changed since it was planned; nothing was ordered",
@@ -95,6 +101,8 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 /** Codes of plan and drift findings (`PlanFinding.code`), as docs/formats.md lists them. */
 export const FINDING_CODES = {
   BELOW_USAGE: "the new count is below the assigned seats and allowBelowUsage is false",
+  DEFERRED_DECREASE: "a decrease the portal cannot schedule is held by csp-seats until its renewal window opens",
+  ESTIMATE_NOT_VALIDATED: "the plan's charges and refunds are csp-seats' estimate: the portal neither quotes nor validates changes",
   GUARDRAIL_MAX_CHARGE: "the run would charge more than guardrails.maxCharge",
   GUARDRAIL_MAX_CHARGE_INVALID: "guardrails.maxCharge is not a valid amount in the subscription's currency",
   GUARDRAIL_MAX_DECREASE: "a line would shrink by more than guardrails.maxDecrease",

@@ -88,6 +88,16 @@ export interface Subscription {
   readonly revision: string;
   readonly lines: readonly LicenseLine[];
   readonly scheduledChanges: readonly ScheduledChange[];
+  /**
+   * False when the portal cannot schedule a change for renewal (Pax8): a decrease outside its refund window is then
+   * held by csp-seats as a deferred change until the renewal window opens. Absent means it can (embedded, http, CloudBlue).
+   */
+  readonly canScheduleChanges?: false;
+  /**
+   * False when the portal neither quotes nor validates a change before it is placed (Pax8 has no quote endpoint and
+   * no dry run for a quantity change): the plan's money is csp-seats' estimate. Absent means it does.
+   */
+  readonly canValidateChanges?: false;
 }
 
 export type Effective = "now" | "renewal";

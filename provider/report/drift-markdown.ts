@@ -14,7 +14,7 @@ export function renderDriftMarkdown(report: DriftReport): string {
     out.push(`#### \`${escapeMarkdown(subscription.subscriptionId)}\` ${escapeMarkdown(subscription.name)} (${subscription.currency})`, "");
     out.push("| SKU | Desired | Purchased | Assigned | Idle | Idle cost / period | Refundable | Status |", "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
     for (const line of subscription.lines) {
-      const status = line.difference === 0 ? "in sync" : line.convergesOn ? `${formatDelta(line.difference)}, matches on ${line.convergesOn}` : `**drift ${formatDelta(line.difference)}**`;
+      const status = line.difference === 0 ? "in sync" : line.deferred ? (line.deferred.ready ? `**drift: ${line.deferred.message}**` : `scheduled: ${line.deferred.message}`) : line.convergesOn ? `${formatDelta(line.difference)}, matches on ${line.convergesOn}` : `**drift ${formatDelta(line.difference)}**`;
       out.push(
         `| \`${escapeMarkdown(line.sku)}\` | ${line.desired} | ${line.purchased} | ${line.assigned ?? "?"}${line.usageScope ? " (tenant-wide)" : ""} | ${line.idleSeats ?? "?"} | ${
           line.idleCost ? formatMoney(line.idleCost) : "?"

@@ -4,6 +4,7 @@ import { alignColumns, formatDelta, formatMoney, plural, sortFindings } from "./
 
 function describeDrift(line: DriftLine): string {
   if (line.difference === 0) return "in sync";
+  if (line.deferred) return line.deferred.ready ? `DRIFT ${line.deferred.message}` : `scheduled: ${line.deferred.message}`;
   const direction = line.difference > 0 ? `${formatDelta(line.difference)} purchased beyond the file` : `${formatDelta(line.difference)} fewer than the file`;
   return line.convergesOn ? `scheduled: ${direction} until ${line.convergesOn}` : `DRIFT ${direction}`;
 }

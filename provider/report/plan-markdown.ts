@@ -6,6 +6,7 @@
  * over 65,536 characters), each chunk a complete comment.
  */
 import type { Plan, PlanFinding, PlannedLine, RecurringCost, RecurringLine, SubscriptionPlan } from "../core/plan/types";
+import { describeDeferredWindow } from "./plan-text";
 import { describeMonthlyHeadline, describeRenewal, formatDelta, formatMoney, formatPercent, formatSignedAmount, formatSignedMoney, isZeroMoney } from "../core/describe";
 import { hasOrderLines, isUnchanged } from "../core/plan/plan-status";
 import { escapeMarkdown, plural, sortFindings } from "./format";
@@ -31,8 +32,10 @@ function formatFindingItem(f: PlanFinding, withSubscription: boolean): string {
 
 function renderLineRow(line: PlannedLine): string {
   const change = line.action === "none" ? "no change" : `${line.currentLimit} → ${line.desired} (${formatDelta(line.delta)})`;
-  const money = line.action === "up" ? `charge ${formatMoney(line.charge)}` : line.action === "down" && line.effective === "now" ? `refund ${formatMoney(line.refund)}` : "";
-  const when = line.action === "none" ? "" : line.effective === "now" ? line.effectiveDate : describeRenewal(line);
+  const estimate = line.estimate ? " (estimate)" : "";
+  const money =
+    line.action === "up" ? `charge ${formatMoney(line.charge)}${estimate}` : line.action === "down" && line.effective === "now" ? `refund ${formatMoney(line.refund)}${estimate}` : line.deferred ? "deferred: nothing ordered now" : "";
+  const when = line.action === "none" ? "" : line.effective === "now" ? line.effectiveDate : line.deferred ? describeDeferredWindow(line.deferred) : describeRenewal(line);
   const assigned = line.usage === null ? "?" : `${line.usage}${line.usageScope ? " (tenant-wide)" : ""}`;
   return `| \`${escapeMarkdown(line.sku)}\` | ${assigned} | ${line.currentLimit} | ${change} | ${money} | ${when} |`;
 }

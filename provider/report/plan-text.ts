@@ -1,13 +1,19 @@
 /** The plan as a person reviews it in a terminal: every changed line with its charge or refund and when it applies. */
-import type { Plan, PlannedLine, SubscriptionPlan, SubscriptionRecurring } from "../core/plan/types";
+import type { DeferredChange, Plan, PlannedLine, SubscriptionPlan, SubscriptionRecurring } from "../core/plan/types";
 import { describeMonthlyHeadline, describeRenewal, formatDelta, formatMoney, formatPercent, formatSignedAmount } from "../core/describe";
 import { hasOrderLines, isUnchanged } from "../core/plan/plan-status";
 import { alignColumns, plural, sortFindings } from "./format";
 
+/** When a deferred decrease can be placed: `window 2026-12-01..2026-12-08 (refunded then)`. */
+export function describeDeferredWindow(deferred: DeferredChange): string {
+  return `window ${deferred.windowOpens}..${deferred.windowCloses} (placed and refunded then)`;
+}
+
 function describeLine(line: PlannedLine): string[] {
   if (line.action === "none") return [line.sku, `${line.currentLimit}`, "", "", "(no change)", ""];
-  const money = line.action === "up" ? `charge ${formatMoney(line.charge)}` : line.effective === "now" ? `refund ${formatMoney(line.refund)}` : "no refund";
-  const when = line.effective === "now" ? `effective ${line.effectiveDate}` : describeRenewal(line);
+  const estimate = line.estimate ? " (estimate)" : "";
+  const money = line.action === "up" ? `charge ${formatMoney(line.charge)}${estimate}` : line.effective === "now" ? `refund ${formatMoney(line.refund)}${estimate}` : line.deferred ? "deferred: nothing ordered now" : "no refund";
+  const when = line.effective === "now" ? `effective ${line.effectiveDate}` : line.deferred ? describeDeferredWindow(line.deferred) : describeRenewal(line);
   return [line.sku, `${line.currentLimit} -> ${line.desired}`, `(${formatDelta(line.delta)})`, money, when, line.usage === null ? "" : `assigned ${line.usage}${line.usageScope ? "*" : ""}`];
 }
 

@@ -20,6 +20,8 @@ export interface HttpResponse<T> {
   headers: Record<string, string>;
   /** Parsed JSON when the response says it is JSON, the text otherwise (undefined when empty). */
   body: T;
+  /** The body exactly as received (for vendors whose JSON numbers must be read without a binary float, e.g. Pax8 prices). */
+  text?: string;
   correlationId?: string;
 }
 
@@ -353,6 +355,7 @@ export class HttpClient {
       status: response.statusCode,
       headers: responseHeaders,
       body: parsed as T,
+      text,
       correlationId: responseHeaders[correlationHeader] ?? correlationId,
     };
   }

@@ -20,9 +20,17 @@ export function listChangedLines(plan: Pick<SubscriptionPlan, "lines">): Planned
   return plan.lines.filter((line) => line.action !== "none");
 }
 
-/** The changes this run still has to make: changed lines the portal does not already have scheduled. */
+/**
+ * The changes this run still has to make: changed lines the portal does not already have scheduled, and not the
+ * decreases csp-seats defers to their renewal window (a later run places those).
+ */
 export function listPendingChanges(plan: Pick<SubscriptionPlan, "lines">): PlannedLine[] {
-  return listChangedLines(plan).filter((line) => !line.alreadyScheduled);
+  return listChangedLines(plan).filter((line) => !line.alreadyScheduled && !line.deferred);
+}
+
+/** The decreases csp-seats holds until their renewal window opens (nothing is ordered for them now). */
+export function listDeferredChanges(plan: Pick<SubscriptionPlan, "lines">): PlannedLine[] {
+  return plan.lines.filter((line) => line.deferred !== undefined);
 }
 
 /**

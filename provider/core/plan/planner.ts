@@ -11,6 +11,7 @@ import { absMoney, compareMoney, parseMinorUnits, sumMoney, toDateString, toMino
 import { checkLineChange, getRefundableQuantity, getRefundableUntil, priceOrderLine, splitDecrease } from "../rules";
 import { resolveSettings } from "../settings";
 import { createFinding, createRuleFinding, createUnknownSubscriptionFinding } from "./findings";
+import { getDeferredWindow } from "./deferred";
 import { createIdempotencyKey } from "./idempotency";
 import { hasOrderLines, hasViolation } from "./plan-status";
 import { checkSubscriptionAgainstPortal } from "./portal-checks";
@@ -21,6 +22,7 @@ import type { Plan, PlanFinding, PlannedLine, PlannedOrderLine, SubscriptionPlan
 // Moved out of this file; re-exported so importers of the planner keep working.
 export { checkAgainstPortal, checkSubscriptionAgainstPortal } from "./portal-checks";
 export { createIdempotencyKey } from "./idempotency";
+export { DEFERRED_WINDOW_DAYS, getDeferredWindow } from "./deferred";
 export { computeTotals } from "./totals";
 export { computeRecurringTotals, countBillingMonths } from "./recurring";
 
@@ -189,6 +191,20 @@ function planLine(line: LicenseLine, target: number, ctx: LineContext): { lines:
           ),
         );
         lines.push(renewalLine);
+      } else if (observed.canScheduleChanges === false) {
+        const rule = checkLineChange(observed, { ...line, limit: from }, target, "renewal", now, { allowBelowUsage: true });
+        if (rule) findings.push(createRuleFinding(desired, sku, rule));
+        const deferred = getDeferredWindow(observed.renewalDate);
+        findings.push(
+          createFinding(
+            desired,
+            "warning",
+            "DEFERRED_DECREASE",
+            `${sku}: ${outside} seat(s) are outside their refund window and the portal cannot schedule a change; csp-seats holds the decrease to ${target} until its window opens on ${deferred.windowOpens} (closes ${deferred.windowCloses})`,
+            { sku, fix: `Run \`pulumi up\` (or the fleet runner) between ${deferred.windowOpens} and ${deferred.windowCloses}: the decrease is then placed and refunded.` },
+          ),
+        );
+        lines.push({ ...renewalLine, deferred });
       } else {
         const rule = checkLineChange(observed, { ...line, limit: from }, target, "renewal", now, { allowBelowUsage: true });
         if (rule) findings.push(createRuleFinding(desired, sku, rule));
@@ -217,6 +233,25 @@ function planLine(line: LicenseLine, target: number, ctx: LineContext): { lines:
 }
 
 /**
+ * A portal that neither quotes nor validates a change (`canValidateChanges: false`): every change placed now is
+ * priced by csp-seats' rules (daily proration on the billing period), so it is flagged as an estimate, once.
+ */
+function markEstimates(desired: DesiredSubscription, lines: PlannedLine[], findings: PlanFinding[]): void {
+  let marked = 0;
+  for (const [index, line] of lines.entries()) {
+    if (line.action === "none" || line.effective !== "now") continue;
+    lines[index] = { ...line, estimate: true };
+    marked += 1;
+  }
+  if (marked === 0) return;
+  findings.push(
+    createFinding(desired, "warning", "ESTIMATE_NOT_VALIDATED", "charges and refunds are csp-seats' estimate (daily proration on the billing period): the portal gives no quote and cannot validate a change before it is placed", {
+      fix: "Check the invoice after the change; the portal's own billing decides the final amount.",
+    }),
+  );
+}
+
+/**
  * Plans one subscription: every desired license line priced with the portal's rules at `now` (or, given the
  * portal's `quote` for the lines `listQuotableLines` named, with the portal's own prices), its findings, and the
  * order lines (none when any finding is a violation).
@@ -237,6 +272,7 @@ export function planSubscription(desired: DesiredSubscription, defaults: Desired
     orderLines.push(...planned.orderLines);
     findings.push(...planned.findings);
   }
+  if (observed.canValidateChanges === false) markEstimates(desired, lines, findings);
 
   const charge = sumMoney(
     lines.map((l) => l.charge),

@@ -33,6 +33,20 @@ export interface PlannedLine {
   readonly refundableUntil?: string;
   /** True when the portal already has this change scheduled for renewal, so nothing is ordered for it. */
   readonly alreadyScheduled?: boolean;
+  /**
+   * Set on a decrease the portal cannot schedule (`Subscription.canScheduleChanges: false`) and cannot place now:
+   * csp-seats holds it (nothing is ordered) until its window opens at renewal; a run inside the window places it,
+   * refunded. Dates are YYYY-MM-DD; the window is [windowOpens, windowCloses).
+   */
+  readonly deferred?: DeferredChange;
+  /** True when the charge or refund is csp-seats' estimate (daily proration), not a quote the portal validated. */
+  readonly estimate?: boolean;
+}
+
+/** A decrease csp-seats holds until the portal can take it: the renewal and the end of the 7-day window after it. */
+export interface DeferredChange {
+  readonly windowOpens: string;
+  readonly windowCloses: string;
 }
 
 export type FindingSeverity = "warning" | "violation";
