@@ -5,12 +5,13 @@
 import type { Clock } from "../core/clock";
 import { CspSeatsError } from "../core/errors";
 import type { CloudBlueConfig } from "../backends/cloudblue/config";
+import type { PartnerCenterConfig } from "../backends/partner-center/config";
 import type { Portal } from "../backends/portal";
 
 export type { Portal } from "../backends/portal";
 
 /** The backends csp-seats can open. */
-export const BACKEND_KINDS = ["embedded", "http", "cloudblue"] as const;
+export const BACKEND_KINDS = ["embedded", "http", "cloudblue", "partner-center"] as const;
 
 export type BackendKind = (typeof BACKEND_KINDS)[number];
 
@@ -23,6 +24,7 @@ export interface BackendConfig {
   /** `embedded`: the state file. */
   readonly statePath?: string;
   readonly cloudblue?: CloudBlueConfig;
+  readonly partnerCenter?: PartnerCenterConfig;
 }
 
 /**
@@ -51,6 +53,13 @@ export async function createPortal(config: BackendConfig, options: { clock?: Clo
       }
       const { createCloudBluePortal } = await import("../backends/cloudblue/cloudblue-portal.js");
       return createCloudBluePortal(config.cloudblue, clock);
+    }
+    case "partner-center": {
+      if (!config.partnerCenter) {
+        throw new CspSeatsError("CONFIG_PARTNER_CENTER", "the partner-center backend needs its settings", "Set csp-seats:tenantId, clientId, clientSecret, refreshToken and customerId (see docs/backends.md, Partner Center).");
+      }
+      const { createPartnerCenterPortal } = await import("../backends/partner-center/partner-center-portal.js");
+      return createPartnerCenterPortal(config.partnerCenter, { ...clock, ...(config.partnerCenter.orderTimeoutMs !== undefined ? { orderTimeoutMs: config.partnerCenter.orderTimeoutMs } : {}) });
     }
   }
 }
