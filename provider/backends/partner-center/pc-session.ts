@@ -5,14 +5,15 @@
  * Auth: app + user exchanges the configured refresh token at the token endpoint (`grant_type=refresh_token`,
  * scope `https://api.partnercenter.microsoft.com/.default`); without a refresh token the app authenticates alone
  * (`client_credentials`), which subscriptions allow and subscribedskus does not. The token is cached until shortly
- * before `expires_in` and refreshed once on a 401. A rotated refresh token is kept in memory for this process only.
+ * before `expires_in` (in memory, shared by the process's sessions with the same credentials) and refreshed once on
+ * a 401. A rotated refresh token is kept in memory for this process only.
  *
  * Headers (NOTES.md §2): `MS-CorrelationId` new on every attempt (the HTTP client's correlation header),
  * `MS-RequestId` new per logical operation and the SAME on each retry of it (Partner Center's idempotency; the
  * caller may pass one derived from the plan), `MS-Contract-Version: v1`, `Accept: application/json`, the bearer.
  * Every secret (client secret, refresh tokens, access token) is redacted from every error the clients produce.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { Clock } from "../../core/clock";
 import { CspSeatsError, type ErrorCode } from "../../core/errors";
 import { HttpClient, type HttpMethod, type HttpResponse, type HttpRetryInfo } from "../shared/http-client";
@@ -24,6 +25,12 @@ import type { TokenBucket } from "./rate-limiter";
 const TOKEN_MARGIN_MS = 60_000;
 /** The Partner Center API's token audience. */
 export const PARTNER_CENTER_SCOPE = "https://api.partnercenter.microsoft.com/.default";
+
+/**
+ * Access tokens by credentials, for the whole process: the Pulumi plugin opens a portal per call, and a token
+ * exchange per call would multiply the sign-ins by the number of resources. In memory only, never persisted.
+ */
+const sharedTokens = new Map<string, { value: string; expiresAt: number; refreshToken?: string }>();
 
 /** What the session needs beyond the config. */
 export interface PartnerCenterSessionOptions {
@@ -139,7 +146,7 @@ export class PartnerCenterSession {
   private readonly config: PartnerCenterConfig;
   private readonly options: PartnerCenterSessionOptions;
   private refreshToken: string | undefined;
-  private token: { value: string; expiresAt: number } | undefined;
+  private readonly tokenKey: string;
   private tokenRequest: Promise<string> | undefined;
   /** How many access tokens this session obtained (for logs and tests). */
   tokensIssued = 0;
@@ -149,6 +156,8 @@ export class PartnerCenterSession {
     this.options = options;
     this.refreshToken = config.refreshToken;
     this.appOnly = config.refreshToken === undefined;
+    this.tokenKey = createHash("sha256").update(JSON.stringify([config.tokenEndpoint, config.clientId, config.clientSecret, config.refreshToken ?? null])).digest("hex");
+    this.refreshToken = sharedTokens.get(this.tokenKey)?.refreshToken ?? config.refreshToken;
     const tokenUrl = new URL(config.tokenEndpoint);
     this.tokenPath = `${tokenUrl.pathname}${tokenUrl.search}`;
     const common = {
@@ -170,7 +179,7 @@ export class PartnerCenterSession {
         return { authorization: `Bearer ${await this.getToken()}` };
       },
       onUnauthorized: async () => {
-        this.token = undefined;
+        sharedTokens.delete(this.tokenKey);
         options.log("partner-center: access token refused (401); requesting a new one");
         return true;
       },
@@ -200,8 +209,13 @@ export class PartnerCenterSession {
     await Promise.all([this.api.close(), this.auth.close()]);
   }
 
+  private get token(): { value: string; expiresAt: number } | undefined {
+    return sharedTokens.get(this.tokenKey);
+  }
+
   private async getToken(): Promise<string> {
-    if (this.token && this.options.clock.now().getTime() < this.token.expiresAt) return this.token.value;
+    // Tokens expire in real time, whatever time the plan is pinned at.
+    if (this.token && Date.now() < this.token.expiresAt) return this.token.value;
     this.tokenRequest ??= (async () => {
       try {
         const form: Record<string, string> = this.refreshToken
@@ -214,7 +228,7 @@ export class PartnerCenterSession {
           throw new CspSeatsError("PARTNER_CENTER_BAD_RESPONSE", "the token endpoint answered without an access token", "Check csp-seats:tokenEndpoint points at the Entra ID v2.0 token endpoint.", { status: response.status });
         }
         if (typeof response.body.refresh_token === "string" && response.body.refresh_token !== "") this.refreshToken = response.body.refresh_token;
-        this.token = { value: token, expiresAt: this.options.clock.now().getTime() + Math.max(0, seconds * 1000 - TOKEN_MARGIN_MS) };
+        sharedTokens.set(this.tokenKey, { value: token, expiresAt: Date.now() + Math.max(0, seconds * 1000 - TOKEN_MARGIN_MS), ...(this.refreshToken ? { refreshToken: this.refreshToken } : {}) });
         this.tokensIssued += 1;
         return token;
       } finally {
