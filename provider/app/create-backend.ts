@@ -6,12 +6,13 @@ import type { Clock } from "../core/clock";
 import { CspSeatsError } from "../core/errors";
 import type { CloudBlueConfig } from "../backends/cloudblue/config";
 import type { Pax8Config } from "../backends/pax8/config";
+import type { PartnerCenterConfig } from "../backends/partner-center/config";
 import type { Portal } from "../backends/portal";
 
 export type { Portal } from "../backends/portal";
 
 /** The backends csp-seats can open. */
-export const BACKEND_KINDS = ["embedded", "http", "cloudblue", "pax8"] as const;
+export const BACKEND_KINDS = ["embedded", "http", "cloudblue", "pax8", "partner-center"] as const;
 
 export type BackendKind = (typeof BACKEND_KINDS)[number];
 
@@ -25,6 +26,7 @@ export interface BackendConfig {
   readonly statePath?: string;
   readonly cloudblue?: CloudBlueConfig;
   readonly pax8?: Pax8Config;
+  readonly partnerCenter?: PartnerCenterConfig;
 }
 
 /**
@@ -60,6 +62,13 @@ export async function createPortal(config: BackendConfig, options: { clock?: Clo
       }
       const { createPax8Portal } = await import("../backends/pax8/pax8-portal.js");
       return createPax8Portal(config.pax8, clock);
+    }
+    case "partner-center": {
+      if (!config.partnerCenter) {
+        throw new CspSeatsError("CONFIG_PARTNER_CENTER", "the partner-center backend needs its settings", "Set csp-seats:tenantId, clientId, clientSecret, refreshToken and customerId (see docs/backends.md, Partner Center).");
+      }
+      const { createPartnerCenterPortal } = await import("../backends/partner-center/partner-center-portal.js");
+      return createPartnerCenterPortal(config.partnerCenter, { ...clock, ...(config.partnerCenter.orderTimeoutMs !== undefined ? { orderTimeoutMs: config.partnerCenter.orderTimeoutMs } : {}) });
     }
   }
 }

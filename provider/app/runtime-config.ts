@@ -12,6 +12,7 @@ import { findClosestName } from "../core/closest-name";
 import { CspSeatsError } from "../core/errors";
 import { readCloudBlueEnv, resolveCloudBlueConfig, type CloudBlueConfig } from "../backends/cloudblue/config";
 import { readPax8Env, resolvePax8Config, type Pax8Config } from "../backends/pax8/config";
+import { readPartnerCenterEnv, resolvePartnerCenterConfig, type PartnerCenterConfig } from "../backends/partner-center/config";
 import type { Portal } from "../backends/portal";
 import { BACKEND_KINDS, type BackendConfig, type BackendKind } from "./create-backend";
 
@@ -26,6 +27,7 @@ export interface RuntimeOptions {
   readonly orderTimeoutSeconds?: string;
   readonly cloudblue?: CloudBlueConfig;
   readonly pax8?: Pax8Config;
+  readonly partnerCenter?: PartnerCenterConfig;
 }
 
 /** Where settings come from, strongest first. */
@@ -144,9 +146,15 @@ function resolvePax8(sources: RuntimeSources): Pax8Config {
   return resolvePax8Config((key) => clean(sources.config?.(key)) ?? fromEnv(key));
 }
 
+function resolvePartnerCenter(sources: RuntimeSources): PartnerCenterConfig {
+  const fromEnv = readPartnerCenterEnv(sources.env);
+  return resolvePartnerCenterConfig((key) => clean(sources.config?.(key)) ?? fromEnv(key));
+}
+
 /**
  * Resolves the backend alone (see resolveRuntimeConfig): the kind (an endpoint without a backend means `http`),
- * its endpoint, token, state file and, for `cloudblue`, its settings from the stack config or CSP_SEATS_CLOUDBLUE_*.
+ * its endpoint, token, state file and, for `cloudblue` and `partner-center`, their settings from the stack config
+ * or CSP_SEATS_CLOUDBLUE_* / CSP_SEATS_PARTNER_CENTER_*.
  */
 export function resolveBackend(sources: RuntimeSources): BackendConfig {
   const endpoint = findSetting(sources, "endpoint");
@@ -161,6 +169,7 @@ export function resolveBackend(sources: RuntimeSources): BackendConfig {
   const statePath = findSetting(sources, "statePath")?.value ?? getDefaultStatePath(sources.cwd);
   const cloudblue = sources.explicit?.cloudblue ?? (backend === "cloudblue" ? resolveCloudBlue(sources) : undefined);
   const pax8 = sources.explicit?.pax8 ?? (backend === "pax8" ? resolvePax8(sources) : undefined);
+  const partnerCenter = sources.explicit?.partnerCenter ?? (backend === "partner-center" ? resolvePartnerCenter(sources) : undefined);
   return {
     backend,
     ...(endpoint ? { endpoint: endpoint.value } : {}),
@@ -168,6 +177,7 @@ export function resolveBackend(sources: RuntimeSources): BackendConfig {
     statePath: path.resolve(sources.cwd, statePath),
     ...(cloudblue ? { cloudblue } : {}),
     ...(pax8 ? { pax8 } : {}),
+    ...(partnerCenter ? { partnerCenter } : {}),
   };
 }
 
@@ -229,15 +239,19 @@ function resolveOrderTimeoutMs(found: FoundSetting | undefined): number {
 
 /**
  * Resolves the backend, the pinned clock and the order timeout from `sources` (explicit > stack config >
- * environment). Throws CONFIG_BACKEND, CONFIG_ENDPOINT, CONFIG_CLOUDBLUE, CONFIG_NOW or CONFIG_ORDER_TIMEOUT.
+ * environment). Throws CONFIG_BACKEND, CONFIG_ENDPOINT, CONFIG_CLOUDBLUE, CONFIG_PARTNER_CENTER, CONFIG_NOW or
+ * CONFIG_ORDER_TIMEOUT.
  */
 export function resolveRuntimeConfig(sources: RuntimeSources): RuntimeConfig {
-  const backend = resolveBackend(sources);
+  const resolved = resolveBackend(sources);
   const pinnedClock = resolvePinnedClock(findSetting(sources, "now"));
+  const orderTimeoutMs = resolveOrderTimeoutMs(findSetting(sources, "orderTimeoutSeconds"));
+  // Partner Center waits for a 202 inside placeOrder when a scheduled change must follow it: the same one timeout.
+  const backend = resolved.partnerCenter ? { ...resolved, partnerCenter: { ...resolved.partnerCenter, orderTimeoutMs } } : resolved;
   return {
     backend,
     ...(pinnedClock ? { pinnedClock } : {}),
-    orderTimeoutMs: resolveOrderTimeoutMs(findSetting(sources, "orderTimeoutSeconds")),
+    orderTimeoutMs,
   };
 }
 

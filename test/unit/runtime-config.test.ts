@@ -79,8 +79,8 @@ describe("resolveRuntimeConfig", () => {
   });
 
   it.each([
-    { value: "nope", fix: "The backends are embedded, http, cloudblue, pax8." },
-    { value: "htp", fix: "Did you mean --backend http? The backends are embedded, http, cloudblue, pax8." },
+    { value: "nope", fix: "The backends are embedded, http, cloudblue, pax8, partner-center." },
+    { value: "htp", fix: "Did you mean --backend http? The backends are embedded, http, cloudblue, pax8, partner-center." },
   ])("refuses the backend $value as CONFIG_BACKEND, naming the valid ones and the closest", ({ value, fix }) => {
     expect(catchError(() => resolveWith({ explicit: { backend: value } }))).toMatchObject({ code: "CONFIG_BACKEND", summary: `unknown backend "${value}" (--backend)`, fix });
   });
