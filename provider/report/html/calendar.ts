@@ -34,7 +34,7 @@ const MARKERS: Readonly<Record<CalendarEventKind, MarkerStyle>> = {
 const WIDTH = 1000;
 const PLOT_X = 300;
 const PLOT_END = 980;
-const ROW = 30;
+const ROW = 36;
 const TOP = 34;
 
 function renderTimeline(report: RenewalsReport): string {

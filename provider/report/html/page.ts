@@ -71,6 +71,7 @@ p { margin: 6px 0; }
 .status-bad { color: #9f1239; font-weight: 600; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
 .date { white-space: nowrap; }
+.side-by-side { display: flex; flex-wrap: wrap; gap: 0 32px; align-items: flex-start; }
 caption { text-align: left; font-weight: 600; padding: 4px 0; color: #1b1f24; }
 th, td { border: 1px solid #d0d7de; padding: 3px 6px; text-align: left; vertical-align: top; }
 thead th { background: #f3f4f6; }

@@ -65,7 +65,7 @@ function renderTotals(plan: Plan): string {
       }),
     );
   }
-  return renderSection("totals", "Totals", parts.length > 0 ? parts.join("\n") : renderParagraph("No managed subscription."));
+  return renderSection("totals", "Totals", parts.length > 0 ? `<div class="side-by-side">\n${parts.join("\n")}\n</div>` : renderParagraph("No managed subscription."));
 }
 
 function describeStatus(s: SubscriptionPlan): string {
@@ -144,9 +144,9 @@ export function renderPlanHtml(plan: Plan, options: HtmlReportOptions = {}): str
   ];
   const sections = [
     renderTotals(plan),
-    renderMoneySection(plan),
     renderSeatsSection(plan.subscriptions.flatMap(listPlanSeatLines), { idleNote: "Idle seats are counted before the plan: what is paid for now and not assigned." }),
     options.renewals ? renderCalendarSection(options.renewals) : "",
+    renderMoneySection(plan),
     renderFindingsSection(plan.findings),
   ].filter(Boolean);
   return renderPage({
