@@ -14,8 +14,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRun
   validate: { summary: "validate FILE                check a seats file (YAML + schema)", load: async () => (await import("./commands/validate-command.js")).runValidate },
   plan: {
     summary: "plan [--desired FILE]        what an apply would order, with charges and refunds\n" +
-      "       [--format text|json|markdown] [--output-dir DIR [--max-chars N]]  DIR gets plan-1.md, plan-2.md... (one PR comment each)", load: async () => (await import("./commands/plan-command.js")).runPlan },
-  drift: { summary: "drift [--desired FILE] [--format text|json|markdown]  desired vs purchased vs assigned; exit 2 on drift", load: async () => (await import("./commands/drift-command.js")).runDrift },
+      "       [--format text|json|markdown|html] [--output-dir DIR [--max-chars N]]  DIR gets plan-1.md, plan-2.md... (one PR comment each)", load: async () => (await import("./commands/plan-command.js")).runPlan },
+  drift: { summary: "drift [--desired FILE] [--format text|json|markdown|html]  desired vs purchased vs assigned; exit 2 on drift", load: async () => (await import("./commands/drift-command.js")).runDrift },
+  renewals: {
+    summary: "renewals [--within 90d] [--fail-within 7d] [--format text|json|markdown|html]  upcoming renewals; exit 2 with --fail-within",
+    load: async () => (await import("./commands/renewals-command.js")).runRenewals,
+  },
   fleet: {
     summary: "fleet preview|up|drift|refresh [DIR]  one Pulumi stack per tenant of a fleet folder (--parallel N, --shard I/N)\n" +
       "       fleet report --merge FILE...     combine the shards' JSON reports into one", load: async () => (await import("./commands/fleet-command.js")).runFleetCommand,

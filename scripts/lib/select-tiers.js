@@ -7,10 +7,10 @@
  */
 
 /** The tiers, as vitest projects (vitest.config.ts), each the folder test/<tier>. */
-const TIERS = ["unit", "integration", "pulumi", "e2e", "fuzz"];
+const TIERS = ["unit", "integration", "pulumi", "e2e", "browser", "fuzz"];
 
 /** The tiers that spawn the compiled CLI or provider (dist/) and the one that needs the real Pulumi CLI. */
-const NEEDS_BUILD = new Set(["integration", "pulumi", "e2e", "fuzz"]);
+const NEEDS_BUILD = new Set(["integration", "pulumi", "e2e", "browser", "fuzz"]);
 const NEEDS_PULUMI_CLI = new Set(["e2e"]);
 
 /** vitest options that take the next argument as their value (so it is not read as a file filter). */

@@ -68,6 +68,7 @@ describe("selectTiers (what scripts/run-tests.js provides)", () => {
     expect(selectTiers(["test/unit", "planner"]).tiers).toEqual(TIERS);
     expect(selectTiers(["--project", "nope"]).tiers).toEqual(TIERS);
     expect(selectTiers(["--project", "fuzz"])).toEqual({ tiers: ["fuzz"], needsBuild: true, needsPulumiCli: false });
+    expect(selectTiers(["test/browser"])).toEqual({ tiers: ["browser"], needsBuild: true, needsPulumiCli: false });
   });
 });
 

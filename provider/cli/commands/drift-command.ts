@@ -4,7 +4,9 @@
  * does not know: the comparison would be incomplete).
  */
 import { computeDrift } from "../../core/drift";
+import { computeRenewals } from "../../core/renewals";
 import { renderDriftJson, renderDriftMarkdown, renderDriftText } from "../../report";
+import { renderDriftHtml } from "../../report/html";
 import type { CommandRunner } from "../context";
 import { DRIFT_SPEC, loadDesiredAndObserved, parseReportOptions } from "./plan-command";
 
@@ -14,7 +16,8 @@ export const runDrift: CommandRunner = async (args, context) => {
   const loaded = await loadDesiredAndObserved(desiredFile, context);
   if (!loaded) return 1;
   const report = computeDrift(loaded.desired, loaded.observed, loaded.clock);
-  context.stdout.write(format === "json" ? renderDriftJson(report) : format === "markdown" ? renderDriftMarkdown(report) : renderDriftText(report));
+  if (format === "html") context.stdout.write(renderDriftHtml(report, { renewals: computeRenewals(loaded.desired, loaded.observed, loaded.clock) }));
+  else context.stdout.write(format === "json" ? renderDriftJson(report) : format === "markdown" ? renderDriftMarkdown(report) : renderDriftText(report));
   if (report.hasErrors) return 1;
   return report.hasDrift ? 2 : 0;
 };

@@ -14,20 +14,21 @@ import { loadFleetLayout, selectTenants } from "../../app/fleet/fleet-layout";
 import { getDefaultParallelism, runFleet, type FleetProgressEvent } from "../../app/fleet/run-fleet";
 import { parseShard, selectShard, type Shard } from "../../app/fleet/shard";
 import { renderFleetMarkdown, renderFleetMarkdownChunks } from "../../report/fleet-markdown";
+import { renderFleetHtml } from "../../report/html";
 import { formatProgressLine, renderProgressFrame } from "../../report/fleet-progress";
 import { buildFleetReport, listMissingShards, mergeFleetReports, parseFleetReport, renderFleetJson, type FleetReport } from "../../report/fleet-report";
 import { renderFleetText, summarizeTenant } from "../../report/fleet-text";
 import { getString, parseCommandArgs, UsageError, type CommandSpec } from "../args";
 import type { CliContext, CommandRunner } from "../context";
 
-const FORMATS = ["text", "json", "markdown"] as const;
+const FORMATS = ["text", "json", "markdown", "html"] as const;
 type Format = (typeof FORMATS)[number];
 
 /** fleet's options and usage. */
 export const FLEET_SPEC: CommandSpec = {
   usage: [
     "Usage: csp-seats fleet preview|up|drift|refresh [DIR] [options]",
-    "       csp-seats fleet report --merge FILE... [--format text|json|markdown] [--output FILE] [--output-dir DIR]",
+    "       csp-seats fleet report --merge FILE... [--format text|json|markdown|html] [--output FILE] [--output-dir DIR]",
     "",
     "One Pulumi stack per tenant of the fleet folder DIR (default: .), through the Automation API. A tenant's",
     "failure is reported and never stops the others. Exit 0 ok / no drift, 2 changes pending (preview) or drift",
@@ -39,7 +40,7 @@ export const FLEET_SPEC: CommandSpec = {
     "  --changed-since REF   only the tenants whose files changed since REF (git; all when fleet.yaml changed)",
     "  --shard I/N           only the tenants of shard I of N (stable: adding a tenant moves no other)",
     "  --backend-url URL     the Pulumi state backend (default: fleet.yaml, PULUMI_BACKEND_URL, file backend in DIR)",
-    "  --format FORMAT       text (default), json or markdown, on stdout",
+    "  --format FORMAT       text (default), json, markdown or html (one self-contained page), on stdout",
     "  --output FILE         also write the JSON report to FILE (one per shard, for `fleet report --merge`)",
     "  --output-dir DIR      also write the Markdown report to DIR as fleet-1.md, fleet-2.md, ... (one PR comment each)",
     "  --max-chars N         the largest Markdown chunk (default 65000, at least 1000)",
@@ -129,7 +130,8 @@ function createProgressWriter(context: CliContext, total: number): { onProgress:
 }
 
 async function writeOutputs(report: FleetReport, format: Format, context: CliContext, options: { output?: string; outputDir?: string; maxChars?: number }): Promise<void> {
-  context.stdout.write(format === "json" ? renderFleetJson(report) : format === "markdown" ? renderFleetMarkdown(report) : renderFleetText(report));
+  const render = { json: renderFleetJson, markdown: renderFleetMarkdown, html: renderFleetHtml, text: renderFleetText }[format];
+  context.stdout.write(render(report));
   if (options.output !== undefined) {
     const file = path.resolve(context.cwd, options.output);
     await fs.mkdir(path.dirname(file), { recursive: true });

@@ -13,28 +13,30 @@ import type { OrderEstimate, Subscription } from "../../core/model";
 import { planSeats } from "../../core/plan/planner";
 import { observeDesiredState } from "../../app/observe";
 import type { Plan } from "../../core/plan/types";
+import { computeRenewals } from "../../core/renewals";
+import { renderPlanHtml } from "../../report/html";
 import { renderPlanJson, renderPlanMarkdown, renderPlanMarkdownChunks, renderPlanText } from "../../report";
 import { getString, parseCommandArgs, UsageError, type CommandSpec, type ParsedArgs } from "../args";
 import type { CliContext, CommandRunner } from "../context";
 
 /** The output formats of plan and drift. */
-export type ReportFormat = "text" | "json" | "markdown";
+export type ReportFormat = "text" | "json" | "markdown" | "html";
 
-const FORMATS: readonly ReportFormat[] = ["text", "json", "markdown"];
+const FORMATS: readonly ReportFormat[] = ["text", "json", "markdown", "html"];
 
 const GLOBALS_NOTE = "Global options (--backend, --endpoint, --token, --state, --now) go before the command; see csp-seats --help.";
 
 /** plan's options and usage. */
 export const PLAN_SPEC: CommandSpec = {
   usage: [
-    "Usage: csp-seats [global options] plan [--desired FILE] [--format text|json|markdown] [--output-dir DIR [--max-chars N]]",
+    "Usage: csp-seats [global options] plan [--desired FILE] [--format text|json|markdown|html] [--output-dir DIR [--max-chars N]]",
     "",
     "What an apply would order, with every charge and refund. Reads each desired subscription once from the portal.",
     "Exit 0 when the plan can be applied (changes or not), 1 on invalid input, a portal error or violations.",
     "",
     "Options:",
     "  --desired FILE      the seats file (default: seats.yaml)",
-    "  --format FORMAT     text (default), json or markdown",
+    "  --format FORMAT     text (default), json, markdown or html (one self-contained page with charts and a renewal calendar)",
     "  --output-dir DIR    also write the Markdown plan to DIR as plan-1.md, plan-2.md, ... (one PR comment each)",
     "  --max-chars N       the largest chunk in characters (default 65000, at least 1000)",
     "  -h, --help          show this help",
@@ -48,14 +50,14 @@ export const PLAN_SPEC: CommandSpec = {
 /** drift's options and usage. */
 export const DRIFT_SPEC: CommandSpec = {
   usage: [
-    "Usage: csp-seats [global options] drift [--desired FILE] [--format text|json|markdown]",
+    "Usage: csp-seats [global options] drift [--desired FILE] [--format text|json|markdown|html]",
     "",
     "Desired vs purchased vs assigned seats for every managed line, with the money idle seats cost.",
     "Exit 0 without drift, 2 on drift, 1 on an error (invalid file, portal error, a subscription the portal does not know).",
     "",
     "Options:",
     "  --desired FILE      the seats file (default: seats.yaml)",
-    "  --format FORMAT     text (default), json or markdown",
+    "  --format FORMAT     text (default), json, markdown or html (one self-contained page with charts and a renewal calendar)",
     "  -h, --help          show this help",
     "",
     GLOBALS_NOTE,
@@ -134,7 +136,8 @@ export const runPlan: CommandRunner = async (args, context) => {
   const loaded = await loadDesiredAndObserved(desiredFile, context, { quote: true });
   if (!loaded) return 1;
   const plan = planSeats(loaded.desired, loaded.observed, loaded.clock, loaded.quotes);
-  context.stdout.write(format === "json" ? renderPlanJson(plan) : format === "markdown" ? renderPlanMarkdown(plan) : renderPlanText(plan));
+  if (format === "html") context.stdout.write(renderPlanHtml(plan, { renewals: computeRenewals(loaded.desired, loaded.observed, loaded.clock, { plan }) }));
+  else context.stdout.write(format === "json" ? renderPlanJson(plan) : format === "markdown" ? renderPlanMarkdown(plan) : renderPlanText(plan));
   if (outputDir !== undefined) {
     const names = await writePlanMarkdownChunks(plan, path.resolve(context.cwd, outputDir), maxChars);
     context.stderr.write(`wrote the plan as ${names.length} Markdown chunk(s) to ${outputDir}: ${names.join(", ")}\n`);
