@@ -177,7 +177,7 @@ function listChanges(subscription: Subscription, plannedLines: readonly MaybeDef
     ...(c.orderId !== undefined ? { orderId: c.orderId } : {}),
   }));
   for (const line of plannedLines) {
-    const deferred = line.deferred !== undefined && line.deferred !== false && line.deferred !== null;
+    const deferred = line.deferred !== undefined;
     if (!deferred && (blocked || line.effective !== "renewal" || line.alreadyScheduled || line.action === "none")) continue;
     changes.push({ kind: deferred ? "deferred" : "planned", sku: line.sku, from: line.currentLimit, to: line.desired, effectiveDate: line.effectiveDate });
   }
