@@ -4,7 +4,7 @@
  * (`CSP_SEATS_CLOUDBLUE_SUBSCRIPTION_KEY`, see `readCloudBlueEnv`). Both entry points call the same helper, so
  * a setting means the same thing everywhere and a missing one produces the same error.
  */
-import { CspSeatsError } from "../../core/errors";
+import { createConfigFailure, getVendorEnvName, readVendorEnv } from "../shared/vendor-config";
 
 /** The CloudBlue backend's settings, as resolved from the stack config or the environment. */
 export interface CloudBlueConfig {
@@ -50,20 +50,15 @@ export const CLOUDBLUE_SECRET_KEYS: readonly CloudBlueConfigKey[] = ["subscripti
 
 /** `subscriptionKey` -> `CSP_SEATS_CLOUDBLUE_SUBSCRIPTION_KEY`. */
 export function getCloudBlueEnvName(key: CloudBlueConfigKey): string {
-  return `CSP_SEATS_CLOUDBLUE_${key.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()}`;
+  return getVendorEnvName("CLOUDBLUE", key);
 }
 
 /** A `get` over the environment, for the CLI: `get("skuMap")` reads `CSP_SEATS_CLOUDBLUE_SKU_MAP`. */
 export function readCloudBlueEnv(env: NodeJS.ProcessEnv): (key: string) => string | undefined {
-  return (key) => {
-    const value = env[getCloudBlueEnvName(key as CloudBlueConfigKey)];
-    return value === undefined || value.trim() === "" ? undefined : value.trim();
-  };
+  return readVendorEnv("CLOUDBLUE", env);
 }
 
-function fail(summary: string, fix: string): never {
-  throw new CspSeatsError("CONFIG_CLOUDBLUE", summary, fix);
-}
+const fail: (summary: string, fix: string) => never = createConfigFailure("CONFIG_CLOUDBLUE");
 
 /**
  * Parses `skuMap`: either JSON (`{"<mpn>":"O365_BUSINESS_ESSENTIALS"}`, what a Pulumi object config value reads

@@ -5,7 +5,7 @@
  * so a setting means the same thing everywhere and a missing one produces the same error. Secrets (the client
  * secret, the refresh token) never appear in an error: only their key names do.
  */
-import { CspSeatsError } from "../../core/errors";
+import { createConfigFailure, getVendorEnvName, readVendorEnv, parseConfigPairs } from "../shared/vendor-config";
 import { createMoney, isKnownCurrency } from "../../core/money";
 import type { Money } from "../../core/model";
 
@@ -65,44 +65,19 @@ export const PARTNER_CENTER_SECRET_KEYS: readonly PartnerCenterConfigKey[] = ["c
 
 /** `refreshToken` -> `CSP_SEATS_PARTNER_CENTER_REFRESH_TOKEN`. */
 export function getPartnerCenterEnvName(key: PartnerCenterConfigKey): string {
-  return `CSP_SEATS_PARTNER_CENTER_${key.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()}`;
+  return getVendorEnvName("PARTNER_CENTER", key);
 }
 
 /** A `get` over the environment, for the CLI: `get("prices")` reads `CSP_SEATS_PARTNER_CENTER_PRICES`. */
 export function readPartnerCenterEnv(env: NodeJS.ProcessEnv): (key: string) => string | undefined {
-  return (key) => {
-    const value = env[getPartnerCenterEnvName(key as PartnerCenterConfigKey)];
-    return value === undefined || value.trim() === "" ? undefined : value.trim();
-  };
+  return readVendorEnv("PARTNER_CENTER", env);
 }
 
-function fail(summary: string, fix: string): never {
-  throw new CspSeatsError("CONFIG_PARTNER_CENTER", summary, fix);
-}
+const fail: (summary: string, fix: string) => never = createConfigFailure("CONFIG_PARTNER_CENTER");
 
 /** Parses `{"k": "v"}` (a Pulumi object config value) or `k=v,k2=v2` (an environment variable) into string pairs. */
 function parsePairs(name: string, text: string, example: string): Record<string, string> {
-  const trimmed = text.trim();
-  const map: Record<string, string> = {};
-  if (trimmed.startsWith("{")) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(trimmed);
-    } catch {
-      fail(`${name} is not valid JSON`, `Write it as ${example}.`);
-    }
-    for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
-      if (typeof value !== "string" || value.trim() === "") fail(`${name} entry "${key}" has no value`, `Write it as ${example}.`);
-      map[key.trim()] = value.trim();
-    }
-    return map;
-  }
-  for (const pair of trimmed.split(",").map((part) => part.trim()).filter(Boolean)) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0 || eq === pair.length - 1) fail(`${name} entry "${pair}" is not key=value`, `Write it as ${example}.`);
-    map[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
-  }
-  return map;
+  return parseConfigPairs(name, text, example, fail);
 }
 
 /** Parses `prices`: each value is "<amount> <currency>" (`"6.00 USD"`), exact in the currency's minor digits. */

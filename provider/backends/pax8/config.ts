@@ -3,7 +3,7 @@
  * the CLI's environment (`CSP_SEATS_PAX8_CLIENT_ID`, see `readPax8Env`), as CloudBlue's config does. The client
  * id and secret are secrets: never in state, logs or errors (the HTTP client redacts them from every text).
  */
-import { CspSeatsError } from "../../core/errors";
+import { createConfigFailure, getVendorEnvName, readVendorEnv } from "../shared/vendor-config";
 import { parseSkuMap } from "../cloudblue/config";
 
 /** Pax8's partner API (OpenAPI `servers`). */
@@ -59,20 +59,15 @@ export const PAX8_SECRET_KEYS: readonly Pax8ConfigKey[] = ["clientId", "clientSe
 
 /** `clientSecret` -> `CSP_SEATS_PAX8_CLIENT_SECRET`. */
 export function getPax8EnvName(key: Pax8ConfigKey): string {
-  return `CSP_SEATS_PAX8_${key.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()}`;
+  return getVendorEnvName("PAX8", key);
 }
 
 /** A `get` over the environment, for the CLI: `get("clientId")` reads `CSP_SEATS_PAX8_CLIENT_ID`. */
 export function readPax8Env(env: NodeJS.ProcessEnv): (key: string) => string | undefined {
-  return (key) => {
-    const value = env[getPax8EnvName(key as Pax8ConfigKey)];
-    return value === undefined || value.trim() === "" ? undefined : value.trim();
-  };
+  return readVendorEnv("PAX8", env);
 }
 
-function fail(summary: string, fix: string): never {
-  throw new CspSeatsError("CONFIG_PAX8", summary, fix);
-}
+const fail: (summary: string, fix: string) => never = createConfigFailure("CONFIG_PAX8");
 
 function checkUrl(key: string, value: string): void {
   try {

@@ -17,7 +17,8 @@ import type { PaginationLimits } from "../shared/paginate";
 import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../portal";
 import type { Pax8Config } from "./config";
 import { checkPax8Request, estimatePax8Change, placePax8Change, summariseLines } from "./pax8-change";
-import { mapWithConcurrency, Pax8Reader, PAX8_MAX_PAGE_SIZE } from "./pax8-reads";
+import { mapWithConcurrency } from "../shared/concurrency";
+import { Pax8Reader, PAX8_MAX_PAGE_SIZE } from "./pax8-reads";
 import { Pax8Session } from "./pax8-session";
 
 /** How the Pax8 backend behaves beyond its config; everything has a default. */

@@ -22,20 +22,6 @@ export const PAX8_MAX_PAGE_SIZE = 200;
 /** productId -> assigned seats of its Microsoft SKU in the company's tenant. */
 export type Pax8UsageLookup = (raw: Pax8Subscription) => SkuUsage;
 
-/** `fn` over `items` with at most `limit` calls in flight; results in the order of `items`. */
-export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
-
 /** The read side of the Pax8 backend. */
 export class Pax8Reader {
   private readonly products = new Map<string, Promise<{ dependencies: Pax8Dependencies; pricing: Pax8Pricing[] }>>();
