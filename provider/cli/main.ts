@@ -5,7 +5,7 @@
  */
 import { findClosestName } from "../core/closest-name";
 import { isCspSeatsError } from "../core/errors";
-import { createPortal } from "../app/create-backend";
+import { BACKEND_KINDS, createPortal } from "../app/create-backend";
 import { resolveRuntimeConfig, type RuntimeConfig } from "../app/runtime-config";
 import { GLOBAL_OPTIONS, HelpRequest, UsageError, asksForHelp, getString, parseCommandArgs, splitCommandLine, type CommandSpec } from "./args";
 import type { CliContext, CommandRunner } from "./context";
@@ -37,7 +37,7 @@ function renderHelp(): string {
     ...Object.values(COMMANDS).map((c) => `  ${c.summary}`),
     "",
     "Global options (also from the environment):",
-    "  --backend embedded|http|cloudblue   CSP_SEATS_BACKEND (default: embedded, or http when an endpoint is set)",
+    "  --backend KIND                      CSP_SEATS_BACKEND: " + BACKEND_KINDS.join(", ") + " (default: embedded, or http when an endpoint is set)",
     "  --endpoint URL                      CSP_SEATS_ENDPOINT",
     "  --token TOKEN                       CSP_SEATS_TOKEN (prefer the environment: arguments show in `ps`)",
     "  --state FILE                        CSP_SEATS_STATE, the embedded portal's state (default .csp-seats/portal-state.json)",

@@ -98,6 +98,11 @@ export interface Subscription {
    * no dry run for a quantity change): the plan's money is csp-seats' estimate. Absent means it does.
    */
   readonly canValidateChanges?: false;
+  /**
+   * True when any change now deletes the changes scheduled for renewal (Partner Center): the plan then says that
+   * csp-seats changes the seats first and re-creates the schedule (SCHEDULE_RECREATED).
+   */
+  readonly midTermChangeWipesSchedule?: true;
 }
 
 export type Effective = "now" | "renewal";

@@ -10,7 +10,6 @@ import { convergeSubscription } from "../../provider/app/converge";
 import { createFixedClock } from "../../provider/core/clock";
 import type { DesiredState, DesiredSubscription } from "../../provider/core/desired-types";
 import { isCspSeatsError, type CspSeatsError } from "../../provider/core/errors";
-import { createScheduleWipeFindings } from "../../provider/core/plan/findings";
 import { planSubscription } from "../../provider/core/plan/planner";
 import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { resolvePartnerCenterConfig } from "../../provider/backends/partner-center/config";
@@ -63,8 +62,8 @@ async function plan(portal: PartnerCenterPortal, scenario: PcScenario, seats: nu
   const first = planSubscription(desired, defaults, observed, clock.now());
   const nowLines = first.orderLines.filter((l) => l.effective === "now");
   const quote = nowLines.length > 0 && !first.blocked ? await portal.estimateOrder({ subscriptionId: desired.id, expectedRevision: observed.revision, lines: nowLines }) : undefined;
-  const planned = planSubscription(desired, defaults, observed, clock.now(), quote);
-  return { ...planned, findings: [...planned.findings, ...createScheduleWipeFindings(desired, observed, planned)] };
+  // The planner adds SCHEDULE_RECREATED itself: the mapped subscription says a change now wipes its schedule.
+  return planSubscription(desired, defaults, observed, clock.now(), quote);
 }
 
 async function converge(portal: PartnerCenterPortal, scenario: PcScenario, planned: SubscriptionPlan) {

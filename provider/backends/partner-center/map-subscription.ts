@@ -179,5 +179,6 @@ export function mapPcSubscription(raw: PcSubscription, context: PcMappingContext
     revision: getPcRevision(raw),
     lines: [line],
     scheduledChanges: mapScheduledChanges(raw, offerId, term.renewalDate, at),
+    midTermChangeWipesSchedule: true,
   };
 }

@@ -10,7 +10,7 @@ import type { Effective, LicenseLine, Money, OrderEstimate, PaymentMethod, Subsc
 import { absMoney, compareMoney, parseMinorUnits, sumMoney, toDateString, toMinorUnits, moneyFromMinor, zeroMoney, subtractMoney } from "../money";
 import { checkLineChange, getRefundableQuantity, getRefundableUntil, priceOrderLine, splitDecrease } from "../rules";
 import { resolveSettings } from "../settings";
-import { createFinding, createRuleFinding, createUnknownSubscriptionFinding } from "./findings";
+import { createFinding, createRuleFinding, createScheduleWipeFindings, createUnknownSubscriptionFinding } from "./findings";
 import { getDeferredWindow } from "./deferred";
 import { createIdempotencyKey } from "./idempotency";
 import { hasOrderLines, hasViolation } from "./plan-status";
@@ -323,6 +323,7 @@ export function planSubscription(desired: DesiredSubscription, defaults: Desired
 
   const blocked = hasViolation({ findings });
   const ordered = blocked ? [] : orderLines;
+  if (!blocked && observed.midTermChangeWipesSchedule) findings.push(...createScheduleWipeFindings(desired, observed, { orderLines: ordered, lines }));
   const zero = zeroMoney(currency);
   return {
     subscriptionId: observed.id,
