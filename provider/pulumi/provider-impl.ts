@@ -183,10 +183,13 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
   } else {
     const limits = isRecord(olds.limits) ? olds.limits : {};
     const scheduled = isRecord(olds.scheduled) ? olds.scheduled : {};
+    // A decrease csp-seats holds for a portal that cannot schedule it (Pax8) counts as scheduled here, as it does
+    // for drift before its window opens; once the window is open the next check plans it as a refunded decrease.
+    const deferred = new Map((plan?.lines ?? []).filter((line) => line.deferred !== undefined).map((line) => [line.sku, line.desired]));
     for (const [sku, count] of Object.entries(isRecord(news.licenses) ? news.licenses : {})) {
       const limit = limits[sku];
-      const pending = scheduled[sku];
-      if (typeof limit === "number" && isLineDrifted({ desired: count as number, limit, scheduled: typeof pending === "number" ? pending : undefined })) {
+      const pending = typeof scheduled[sku] === "number" ? (scheduled[sku] as number) : deferred.get(sku);
+      if (typeof limit === "number" && isLineDrifted({ desired: count as number, limit, scheduled: pending })) {
         detailedDiff[`licenses.${sku}`] = { kind: "update", inputDiff: true };
       }
     }

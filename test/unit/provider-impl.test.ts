@@ -97,6 +97,21 @@ describe("diff", () => {
       keys: [],
     },
     {
+      reason: "refresh: a decrease csp-seats holds until its window opens (a portal that cannot schedule) is not drift",
+      olds: { limits: { B: 6 }, scheduled: {}, observedAt: "2026-11-26T10:00:00.000Z" },
+      news: {
+        licenses: { B: 4 },
+        plan: buildPlan({
+          lines: [
+            { sku: "B", displayName: "B", usage: 3, refundableQuantity: 0, currentLimit: 6, desired: 4, delta: -2, action: "down", effective: "renewal", effectiveDate: "2026-12-01", charge: eur("0.00"), refund: eur("0.00"), deferred: { windowOpens: "2026-12-01", windowCloses: "2026-12-08" } },
+          ],
+        }),
+        checkedAt: "2026-11-26T09:00:00.000Z",
+      },
+      changes: false,
+      keys: [],
+    },
+    {
       reason: "preview after an out-of-band change: the fresh plan (newer than the last read) decides",
       olds: { limits: { A: 22 }, scheduled: {}, observedAt: "2026-11-26T09:00:00.000Z" },
       news: { licenses: { A: 22 }, plan: buildPlan({ orderLines: [{ sku: "A", quantity: 22, effective: "now" }] }), checkedAt: "2026-11-26T10:00:00.000Z" },
