@@ -40,12 +40,13 @@ export const PLAN_SPEC: CommandSpec = {
     "  --format FORMAT     text (default), json, markdown or html (one self-contained page with charts and a renewal calendar)",
     "  --output-dir DIR    also write the Markdown plan to DIR as plan-1.md, plan-2.md, ... (one PR comment each)",
     "  --max-chars N       the largest chunk in characters (default 65000, at least 1000)",
+    "  --save FILE         also write the plan with its approval digest (for csp-seats:approvedPlan in pulumi up)",
     "  -h, --help          show this help",
     "",
     GLOBALS_NOTE,
     "",
   ].join("\n"),
-  options: { desired: { type: "string" }, format: { type: "string" }, "output-dir": { type: "string" }, "max-chars": { type: "string" } },
+  options: { desired: { type: "string" }, format: { type: "string" }, "output-dir": { type: "string" }, "max-chars": { type: "string" }, save: { type: "string" } },
 };
 
 /** drift's options and usage. */
