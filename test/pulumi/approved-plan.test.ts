@@ -3,6 +3,7 @@
  * `csp-seats plan --save` writes), then `pulumi up` runs in a fresh plugin process with csp-seats:approvedPlan
  * and orders only what was approved. Each `up` is its own plugin process, as it is in CI.
  */
+import { execFile } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,12 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPROVED_PLAN_KIND, computeStackDigest, describeApprovedSubscription, type ApprovedSubscription } from "../../provider/core/plan/approval";
 import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { createSeatsUrn, startDynamicPlugin, type DynamicPlugin } from "../helpers/dynamic-plugin";
-import { buildStackConfig, getCleanEnv, PROCESSING_DELAY_MS, startSeatsHarness, type SeatsHarness } from "./seats-fixture";
+import { CLI, ensureBuilt } from "../helpers/build";
+import { buildStackConfig, getCleanEnv, NOW, PROCESSING_DELAY_MS, startSeatsHarness, TOKEN, type SeatsHarness } from "./seats-fixture";
 
 let h: SeatsHarness;
 let dir: string;
 
 beforeAll(async () => {
+  await ensureBuilt();
   h = await startSeatsHarness();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "csp-seats-approval-"));
 }, 180_000);
@@ -69,6 +72,22 @@ describe("pulumi up with csp-seats:approvedPlan", () => {
       const updated = await up(plugin, "sub-apply", { "m365-basic": 22 });
       expect(h.count(ORDERS) - before).toBe(1);
       expect(updated.properties).toMatchObject({ orderStatus: "completed", limits: { "m365-basic": 22 } });
+    } finally {
+      await plugin.close();
+    }
+  });
+
+  it("places the order `csp-seats plan --save` approved (the CLI's digest is the provider's)", async () => {
+    await fs.writeFile(path.join(dir, "seats.yaml"), "subscriptions:\n  - id: sub-delete\n    licenses:\n      m365-basic: 23\n");
+    const env = { ...getCleanEnv(), CSP_SEATS_TOKEN: TOKEN };
+    await new Promise<void>((resolve, reject) =>
+      execFile(process.execPath, [CLI, "--backend", "http", "--endpoint", h.portal.url, "--now", NOW, "plan", "--save", "cli-plan.json"], { cwd: dir, env }, (error) => (error ? reject(error) : resolve())),
+    );
+    const plugin = await startUp(path.join(dir, "cli-plan.json"));
+    try {
+      const before = h.count(ORDERS);
+      await expect(up(plugin, "sub-delete", { "m365-basic": 23 })).resolves.toMatchObject({ properties: { orderStatus: "completed", limits: { "m365-basic": 23 } } });
+      expect(h.count(ORDERS) - before).toBe(1);
     } finally {
       await plugin.close();
     }
