@@ -144,7 +144,7 @@ function buildSummarySection(plan: Plan): MarkdownSection {
   lead.push(`**${plural(toOrder, "order")}** to place, ${blocked} blocked, ${unchanged} unchanged (planned at ${plan.plannedAt}).`);
   if (blocked > 0) lead.push("", "Blocked subscriptions order nothing, so the monthly totals leave them as they are.");
   if (plan.hasViolations) lead.push("", "> ⛔ This plan has violations: fix them before applying.");
-  if (toOrder > 0) lead.push("", `Approval digest: \`${buildApprovedPlan(plan).digest}\` (each order's own digest is under its subscription; \`pulumi up\` with csp-seats:approvedPlan orders only these).`);
+  if (plan.subscriptions.some(isOrdering)) lead.push("", `Approval digest: \`${buildApprovedPlan(plan).digest}\` (each order's own digest is under its subscription; \`pulumi up\` with csp-seats:approvedPlan orders only these).`);
   const recurring = new Map(plan.recurringTotals.map((t) => [t.currency, t]));
   const rows = plan.totals.map((t) => {
     const monthly = recurring.get(t.currency);
