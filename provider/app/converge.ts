@@ -7,6 +7,7 @@
 import { CspSeatsError, isCspSeatsError, withContext } from "../core/errors";
 import { formatFinding, formatMoney, describePlanChanges } from "../core/describe";
 import type { LineResult, Order, Subscription } from "../core/model";
+import { compareWithApproval, type Approval } from "../core/plan/approval";
 import type { SubscriptionPlan } from "../core/plan/types";
 import type { Portal } from "../backends/portal";
 import { waitForOrder } from "../backends/shared/order-wait";
@@ -37,6 +38,21 @@ export function assertPlanOrderable(subscriptionId: string, plan: SubscriptionPl
   if (blocking.length > 0 || plan.blocked) {
     throw new CspSeatsError("PLAN_BLOCKED", `subscription ${subscriptionId} is blocked: ${blocking.map((f) => formatFinding(f)).join("; ")}`, "Fix the findings; nothing was ordered.");
   }
+}
+
+/**
+ * Refuses an order that is not the approved one (csp-seats:approvedPlan): APPROVAL_MISMATCH naming every
+ * difference. Nothing has been ordered when it throws.
+ */
+export function assertApprovedOrder(id: string, plan: SubscriptionPlan, approval: Approval | undefined): void {
+  if (!approval) return;
+  const differences = compareWithApproval(approval, plan);
+  if (differences.length === 0) return;
+  throw new CspSeatsError(
+    "APPROVAL_MISMATCH",
+    `the order for subscription ${id} is not the approved one (${approval.source}): ${differences.join("; ")}; nothing was ordered`,
+    "Review the new plan (`csp-seats plan` / `pulumi preview`), approve it again (`csp-seats plan --save FILE`), then run `pulumi up` with that approval.",
+  );
 }
 
 /** What the portal did to each line of `order`. */
@@ -88,13 +104,13 @@ async function placePlannedOrder(portal: Portal, id: string, plan: SubscriptionP
 
 /**
  * Converges subscription `id` to `plan` (from a check or a plan command made against revision `plan.revision`):
- * re-read, stale check, one order, the one wait (`timeoutMs`), re-read, verify. Progress goes to `report`.
+ * re-read, stale check, the approval check (`approval`, when set), one order, the one wait (`timeoutMs`), re-read, verify. Progress goes to `report`.
  */
 export async function convergeSubscription(
   portal: Portal,
   id: string,
   plan: SubscriptionPlan,
-  options: { timeoutMs: number; report: ReportProgress },
+  options: { timeoutMs: number; report: ReportProgress; approval?: Approval },
 ): Promise<ConvergeOutcome> {
   const { report } = options;
   assertPlanOrderable(id, plan);
@@ -113,6 +129,7 @@ export async function convergeSubscription(
     await report("info", `csp-seats ${id}: managed, nothing to order`);
     return { before, after: before, lineResults: [], unverified: [] };
   }
+  assertApprovedOrder(id, plan, options.approval);
   const changes = describePlanChanges(plan, "progress");
   await report(
     "info",

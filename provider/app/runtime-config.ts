@@ -6,7 +6,9 @@
  * so `--now yesterday` and `csp-seats:now: yesterday` fail the same way.
  */
 import { EARLIEST_YEAR, isSupportedYear, LATEST_YEAR } from "../core/dates";
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { checkTolerance, parseApprovedPlanFile, parseDigestList, type Approval } from "../core/plan/approval";
 import { createFixedClock, type Clock } from "../core/clock";
 import { findClosestName } from "../core/closest-name";
 import { CspSeatsError } from "../core/errors";
@@ -25,6 +27,9 @@ export interface RuntimeOptions {
   /** ISO-8601 time to pin the clock at. */
   readonly now?: string;
   readonly orderTimeoutSeconds?: string;
+  /** A saved plan's path or a digest list `id=sha256:...,...`. */
+  readonly approvedPlan?: string;
+  readonly approvedPlanTolerance?: string;
   readonly cloudblue?: CloudBlueConfig;
   readonly pax8?: Pax8Config;
   readonly partnerCenter?: PartnerCenterConfig;
@@ -46,9 +51,21 @@ export interface RuntimeConfig {
   /** Only when time is pinned (--now, CSP_SEATS_NOW, csp-seats:now); otherwise plans use the portal's own time. */
   readonly pinnedClock?: Clock;
   readonly orderTimeoutMs: number;
+  /** Only when csp-seats:approvedPlan / CSP_SEATS_APPROVED_PLAN is set: `up` orders only the approved orders. */
+  readonly approvedPlan?: ApprovedPlanSetting;
 }
 
-type SettingName = "backend" | "endpoint" | "token" | "statePath" | "now" | "orderTimeoutSeconds";
+/** The approved-plan setting: a file (`csp-seats plan --save FILE`) or a digest list `id=sha256:...,...`. */
+export interface ApprovedPlanSetting {
+  /** The absolute path of the file, when the setting names one. */
+  readonly path?: string;
+  /** The digest list, when the setting is one. */
+  readonly digests?: string;
+  /** Money may differ by this much (decimal, each subscription's currency); "0.00" by default. */
+  readonly tolerance: string;
+}
+
+type SettingName = "backend" | "endpoint" | "token" | "statePath" | "now" | "orderTimeoutSeconds" | "approvedPlan" | "approvedPlanTolerance";
 
 /** Each setting's name in the stack config (`csp-seats:<key>`), the environment and on the command line. */
 const SETTINGS: Record<SettingName, { readonly env: string; readonly flag?: string }> = {
@@ -58,6 +75,8 @@ const SETTINGS: Record<SettingName, { readonly env: string; readonly flag?: stri
   statePath: { env: "CSP_SEATS_STATE", flag: "--state" },
   now: { env: "CSP_SEATS_NOW", flag: "--now" },
   orderTimeoutSeconds: { env: "CSP_SEATS_ORDER_TIMEOUT_SECONDS" },
+  approvedPlan: { env: "CSP_SEATS_APPROVED_PLAN" },
+  approvedPlanTolerance: { env: "CSP_SEATS_APPROVED_PLAN_TOLERANCE" },
 };
 
 const DEFAULT_ORDER_TIMEOUT_SECONDS = 900;
@@ -237,6 +256,36 @@ function resolveOrderTimeoutMs(found: FoundSetting | undefined): number {
   return seconds * 1000;
 }
 
+const DIGEST_LIST = /^[^\s=,]+=sha256:/;
+
+function resolveApprovedPlan(sources: RuntimeSources): ApprovedPlanSetting | undefined {
+  const found = findSetting(sources, "approvedPlan");
+  if (found === undefined) return undefined;
+  const tolerance = checkTolerance(findSetting(sources, "approvedPlanTolerance")?.value ?? "0.00");
+  // A digest list holds "=sha256:"; "none" approves no order at all (an empty list).
+  if (DIGEST_LIST.test(found.value) || found.value === "none") return { digests: found.value, tolerance };
+  return { path: path.resolve(sources.cwd, found.value), tolerance };
+}
+
+/**
+ * Reads the approval the setting names (the file is read here, once per caller). Throws APPROVAL_UNREADABLE
+ * for a missing or malformed file or digest list.
+ */
+export function readApproval(setting: ApprovedPlanSetting): Approval {
+  if (setting.path === undefined) return parseDigestList(setting.digests ?? "", setting.tolerance);
+  let text: string;
+  try {
+    text = fs.readFileSync(setting.path, "utf8");
+  } catch (error) {
+    throw new CspSeatsError(
+      "APPROVAL_UNREADABLE",
+      `the approved plan ${setting.path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      "Set csp-seats:approvedPlan to the file `csp-seats plan --save FILE` wrote (relative to the project directory), or to the digest list `id=sha256:...,...` from the plan comment.",
+    );
+  }
+  return parseApprovedPlanFile(text, path.basename(setting.path), setting.tolerance);
+}
+
 /**
  * Resolves the backend, the pinned clock and the order timeout from `sources` (explicit > stack config >
  * environment). Throws CONFIG_BACKEND, CONFIG_ENDPOINT, CONFIG_CLOUDBLUE, CONFIG_PARTNER_CENTER, CONFIG_NOW or
@@ -246,12 +295,14 @@ export function resolveRuntimeConfig(sources: RuntimeSources): RuntimeConfig {
   const resolved = resolveBackend(sources);
   const pinnedClock = resolvePinnedClock(findSetting(sources, "now"));
   const orderTimeoutMs = resolveOrderTimeoutMs(findSetting(sources, "orderTimeoutSeconds"));
+  const approvedPlan = resolveApprovedPlan(sources);
   // Partner Center waits for a 202 inside placeOrder when a scheduled change must follow it: the same one timeout.
   const backend = resolved.partnerCenter ? { ...resolved, partnerCenter: { ...resolved.partnerCenter, orderTimeoutMs } } : resolved;
   return {
     backend,
     ...(pinnedClock ? { pinnedClock } : {}),
     orderTimeoutMs,
+    ...(approvedPlan ? { approvedPlan } : {}),
   };
 }
 

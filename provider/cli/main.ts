@@ -14,7 +14,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRun
   validate: { summary: "validate FILE                check a seats file (YAML + schema)", load: async () => (await import("./commands/validate-command.js")).runValidate },
   plan: {
     summary: "plan [--desired FILE]        what an apply would order, with charges and refunds\n" +
-      "       [--format text|json|markdown|html] [--output-dir DIR [--max-chars N]]  DIR gets plan-1.md, plan-2.md... (one PR comment each)", load: async () => (await import("./commands/plan-command.js")).runPlan },
+      "       [--format text|json|markdown|html] [--output-dir DIR [--max-chars N]]  DIR gets plan-1.md, plan-2.md... (one PR comment each)\n" +
+      "       [--save FILE]                FILE gets the plan with its approval digest (csp-seats:approvedPlan)", load: async () => (await import("./commands/plan-command.js")).runPlan },
   drift: { summary: "drift [--desired FILE] [--format text|json|markdown|html]  desired vs purchased vs assigned; exit 2 on drift", load: async () => (await import("./commands/drift-command.js")).runDrift },
   renewals: {
     summary: "renewals [--within 90d] [--fail-within 7d] [--format text|json|markdown|html]  upcoming renewals; exit 2 with --fail-within",

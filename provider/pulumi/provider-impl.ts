@@ -17,7 +17,8 @@ import type { SubscriptionPlan } from "../core/plan/types";
 import { convergeSubscription } from "../app/converge";
 import { readSubscription, summarizeObservedSeats } from "../app/observe";
 import { PortalSession } from "../app/portal-session";
-import { resolveRuntimeConfig, type RuntimeConfig } from "../app/runtime-config";
+import { readApproval, resolveRuntimeConfig, type RuntimeConfig } from "../app/runtime-config";
+import type { Approval } from "../core/plan/approval";
 import { reportToEngine } from "./engine-log";
 import { getFindingProperty, hasUnknownInputs, stripProvider, toDesiredSubscription, validateInputs, type CheckedInputs } from "./inputs";
 import { toDeclaredInputs, toOrderOutputs, toStoredPlan, type SubscriptionSeatsOutputs } from "./outputs";
@@ -62,6 +63,14 @@ let session: PortalSession | undefined;
 function getSession(): PortalSession {
   session ??= new PortalSession(resolveProviderSettings(undefined, process.env, process.cwd()));
   return session;
+}
+
+/** The approval of this process (csp-seats:approvedPlan), read once per configuration; undefined when unset. */
+let approval: { readonly config: RuntimeConfig; readonly value: Approval | undefined } | undefined;
+
+function getApproval(config: RuntimeConfig): Approval | undefined {
+  if (approval?.config !== config) approval = { config, value: config.approvedPlan ? readApproval(config.approvedPlan) : undefined };
+  return approval.value;
 }
 
 /** Called once per plugin process with the stack's configuration. */
@@ -204,7 +213,8 @@ async function applyPlan(inputs: CheckedInputs): Promise<SubscriptionSeatsOutput
   const skus = Object.keys(inputs.licenses);
   const session = getSession();
   return session.withPortal(async (portal, clock) => {
-    const outcome = await convergeSubscription(portal, id, inputs.plan as SubscriptionPlan, { timeoutMs: session.config.orderTimeoutMs, report: reportToEngine }).catch((error: unknown) => {
+    const options = { timeoutMs: session.config.orderTimeoutMs, report: reportToEngine, approval: getApproval(session.config) };
+    const outcome = await convergeSubscription(portal, id, inputs.plan as SubscriptionPlan, options).catch((error: unknown) => {
       // Refused or failed before an outcome: whatever this command saw of it is no longer worth planning from.
       session.forget(id);
       throw error;

@@ -9,6 +9,7 @@ import type { Plan, PlanFinding, PlannedLine, RecurringCost, RecurringLine, Subs
 import { describeDeferredWindow } from "./plan-text";
 import { describeMonthlyHeadline, describeRenewal, formatDelta, formatMoney, formatPercent, formatSignedAmount, formatSignedMoney, isZeroMoney } from "../core/describe";
 import { hasOrderLines, isUnchanged } from "../core/plan/plan-status";
+import { buildApprovedPlan, describeApprovedSubscription, isOrdering } from "../core/plan/approval";
 import { escapeMarkdown, plural, sortFindings } from "./format";
 import { renderSection, splitSections, type MarkdownSection, type TableBlock } from "./markdown-chunks";
 
@@ -109,6 +110,8 @@ function buildSubscriptionSection(subscription: SubscriptionPlan): MarkdownSecti
   if (subscription.blocked) lead.push("> **Blocked**: a violation below stops this subscription; nothing will be ordered.", "");
   const money = describeSubscriptionMoney(subscription);
   if (money) lead.push(money);
+  // The up-on-merge workflow collects these `id=sha256:...` lines into csp-seats:approvedPlan.
+  if (isOrdering(subscription)) lead.push("", `Approval: \`${subscription.subscriptionId}=${describeApprovedSubscription(subscription).digest}\``);
   const findings = sortFindings(subscription.findings).map((f) => formatFindingItem(f, false));
   const recurringRows = (subscription.recurring?.lines ?? []).map(renderRecurringRow);
   return {
@@ -141,6 +144,7 @@ function buildSummarySection(plan: Plan): MarkdownSection {
   lead.push(`**${plural(toOrder, "order")}** to place, ${blocked} blocked, ${unchanged} unchanged (planned at ${plan.plannedAt}).`);
   if (blocked > 0) lead.push("", "Blocked subscriptions order nothing, so the monthly totals leave them as they are.");
   if (plan.hasViolations) lead.push("", "> ⛔ This plan has violations: fix them before applying.");
+  if (plan.subscriptions.some(isOrdering)) lead.push("", `Approval digest: \`${buildApprovedPlan(plan).digest}\` (each order's own digest is under its subscription; \`pulumi up\` with csp-seats:approvedPlan orders only these).`);
   const recurring = new Map(plan.recurringTotals.map((t) => [t.currency, t]));
   const rows = plan.totals.map((t) => {
     const monthly = recurring.get(t.currency);

@@ -13,6 +13,7 @@ import type { OrderEstimate, Subscription } from "../../core/model";
 import { planSeats } from "../../core/plan/planner";
 import { observeDesiredState } from "../../app/observe";
 import type { Plan } from "../../core/plan/types";
+import { buildApprovedPlan } from "../../core/plan/approval";
 import { computeRenewals } from "../../core/renewals";
 import { renderPlanHtml } from "../../report/html";
 import { renderPlanJson, renderPlanMarkdown, renderPlanMarkdownChunks, renderPlanText } from "../../report";
@@ -29,7 +30,7 @@ const GLOBALS_NOTE = "Global options (--backend, --endpoint, --token, --state, -
 /** plan's options and usage. */
 export const PLAN_SPEC: CommandSpec = {
   usage: [
-    "Usage: csp-seats [global options] plan [--desired FILE] [--format text|json|markdown|html] [--output-dir DIR [--max-chars N]]",
+    "Usage: csp-seats [global options] plan [--desired FILE] [--format text|json|markdown|html] [--output-dir DIR [--max-chars N]] [--save FILE]",
     "",
     "What an apply would order, with every charge and refund. Reads each desired subscription once from the portal.",
     "Exit 0 when the plan can be applied (changes or not), 1 on invalid input, a portal error or violations.",
@@ -39,12 +40,13 @@ export const PLAN_SPEC: CommandSpec = {
     "  --format FORMAT     text (default), json, markdown or html (one self-contained page with charts and a renewal calendar)",
     "  --output-dir DIR    also write the Markdown plan to DIR as plan-1.md, plan-2.md, ... (one PR comment each)",
     "  --max-chars N       the largest chunk in characters (default 65000, at least 1000)",
+    "  --save FILE         also write the plan with its approval digest (for csp-seats:approvedPlan in pulumi up)",
     "  -h, --help          show this help",
     "",
     GLOBALS_NOTE,
     "",
   ].join("\n"),
-  options: { desired: { type: "string" }, format: { type: "string" }, "output-dir": { type: "string" }, "max-chars": { type: "string" } },
+  options: { desired: { type: "string" }, format: { type: "string" }, "output-dir": { type: "string" }, "max-chars": { type: "string" }, save: { type: "string" } },
 };
 
 /** drift's options and usage. */
@@ -128,7 +130,7 @@ export async function writePlanMarkdownChunks(plan: Plan, dir: string, maxChars?
   return names;
 }
 
-/** Runs `plan`. `--output-dir DIR` also writes the Markdown plan as comment-sized chunks (`--max-chars`, default 65,000). */
+/** Runs `plan`. `--save FILE` also writes the approved-plan file (core/plan/approval.ts); `--output-dir DIR` also writes the Markdown plan as comment-sized chunks (`--max-chars`, default 65,000). */
 export const runPlan: CommandRunner = async (args, context) => {
   const { desiredFile, format, parsed } = parseReportOptions(args, "plan", PLAN_SPEC);
   const maxChars = parseMaxChars(getString(parsed, "max-chars"));
@@ -138,6 +140,12 @@ export const runPlan: CommandRunner = async (args, context) => {
   const plan = planSeats(loaded.desired, loaded.observed, loaded.clock, loaded.quotes);
   if (format === "html") context.stdout.write(renderPlanHtml(plan, { renewals: computeRenewals(loaded.desired, loaded.observed, loaded.clock, { plan }) }));
   else context.stdout.write(format === "json" ? renderPlanJson(plan) : format === "markdown" ? renderPlanMarkdown(plan) : renderPlanText(plan));
+  const saveFile = getString(parsed, "save");
+  if (saveFile !== undefined) {
+    const approved = buildApprovedPlan(plan);
+    await fs.writeFile(path.resolve(context.cwd, saveFile), `${JSON.stringify(approved, null, 2)}\n`);
+    context.stderr.write(`wrote the plan to ${saveFile}: approval digest ${approved.digest} (${Object.keys(approved.subscriptions).length} order(s))\n`);
+  }
   if (outputDir !== undefined) {
     const names = await writePlanMarkdownChunks(plan, path.resolve(context.cwd, outputDir), maxChars);
     context.stderr.write(`wrote the plan as ${names.length} Markdown chunk(s) to ${outputDir}: ${names.join(", ")}\n`);
