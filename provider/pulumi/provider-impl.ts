@@ -186,7 +186,8 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
     for (const [sku, count] of Object.entries(isRecord(news.licenses) ? news.licenses : {})) {
       const limit = limits[sku];
       const pending = scheduled[sku];
-      if (typeof limit === "number" && isLineDrifted({ desired: count as number, limit, scheduled: typeof pending === "number" ? pending : undefined })) {
+      // A usage target (an object) is compared by the plan only: its count depends on the usage just observed.
+      if (typeof count === "number" && typeof limit === "number" && isLineDrifted({ desired: count, limit, scheduled: typeof pending === "number" ? pending : undefined })) {
         detailedDiff[`licenses.${sku}`] = { kind: "update", inputDiff: true };
       }
     }
