@@ -64,16 +64,16 @@ describe.sequential("usage-following targets with the real pulumi CLI", { timeou
     const steps = (JSON.parse(json.stdout) as { steps: PreviewStep[] }).steps.filter((step) => step.newState?.type === SEATS_TYPE);
     const plans = Object.fromEntries(steps.map((step) => [step.urn.split("::").pop(), step.newState!.inputs!.plan!]));
     const describe = (plan: SubscriptionPlan) => plan.lines.map((l) => [l.sku, l.currentLimit, l.desired, l.derivation?.text]).sort();
-    expect(describe(plans["sub-a"])).toEqual([
-      ["exchange-p1", 6, 7, "assigned 6 + 2 = 8, clamped to max 7"],
-      ["m365-basic", 20, 20, "assigned 10 + 1 = 11, decrease: never keeps 20"],
-    ]);
+    // The resource's plan keeps only changed lines: m365-basic (decrease: never) is not among them.
+    expect(describe(plans["sub-a"])).toEqual([["exchange-p1", 6, 7, "assigned 6 + 2 = 8, clamped to max 7"]]);
+    expect(plans["sub-a"].orderLines).toEqual([{ sku: "exchange-p1", quantity: 7, effective: "now" }]);
     expect(describe(plans["sub-b"])).toEqual([["m365-basic", 10, 11, "assigned 9 + 2 = 11"]]);
 
     const plan = await project.cli(["plan"]);
     expect(plan.code, plan.output).toBe(0);
     expect(plan.stdout).toContain("target exchange-p1: assigned 6 + 2 = 8, clamped to max 7");
     expect(plan.stdout).toContain("target m365-basic: assigned 9 + 2 = 11");
+    expect(plan.stdout).toContain("target m365-basic: assigned 10 + 1 = 11, decrease: never keeps 20");
   });
 
   it("up orders the derived counts; the next preview has nothing to do", async () => {
