@@ -256,7 +256,9 @@ export async function read(id: string, props: SubscriptionSeatsOutputs): Promise
       // Gone from the portal: Pulumi drops it from the stack. Nothing is changed anywhere.
       if (!observed) return { id: "" };
       const seen = summarizeObservedSeats(observed, Object.keys(state.licenses ?? {}), new Date());
-      const inputs = toDeclaredInputs({ ...state, subscriptionId, licenses: { ...state.licenses, ...seen.limits }, settings: state.settings ?? {} });
+      // A usage target stays as declared: its count is derived by the next plan, not compared here.
+      const licenses = Object.fromEntries(Object.entries(state.licenses ?? {}).map(([sku, value]) => [sku, typeof value === "number" ? (seen.limits[sku] ?? value) : value]));
+      const inputs = toDeclaredInputs({ ...state, subscriptionId, licenses, settings: state.settings ?? {} });
       return { id: subscriptionId, props: { ...state, ...inputs, ...seen }, inputs };
     }),
   );

@@ -87,5 +87,10 @@ describe.sequential("usage-following targets with the real pulumi CLI", { timeou
     expect(getLimits(b)).toEqual({ "m365-basic": 11 });
     const again = await project.pulumi(["preview", "--expect-no-changes"]);
     expect(again.code, again.output).toBe(0);
+    // A refresh keeps the targets as declared (nothing to report), and csp-seats drift compares the derived counts.
+    const refresh = await project.pulumi(["refresh", "--preview-only", "--expect-no-changes"]);
+    expect(refresh.code, refresh.output).toBe(0);
+    const drift = await project.cli(["drift"]);
+    expect(drift.code, drift.output).toBe(0);
   });
 });
