@@ -10,7 +10,7 @@ export type { SubscriptionSeatsArgs, SubscriptionSeatsSettings, LineResult, Plan
 export { declareSubscriptionSeats, loadSeatsFile, runSeatsProgram } from "./pulumi/program";
 export { loadDesiredState, parseDesiredState, parseDesiredStateOrThrow, formatLocatedError } from "./desired/desired-state";
 export type { LocatedError, ParseResult } from "./desired/desired-state";
-export type { DesiredState, DesiredSubscription, DesiredSettings, Guardrails, DowngradePolicy } from "./core/desired-types";
+export type { DesiredState, DesiredSubscription, DesiredSettings, Guardrails, DowngradePolicy, LicenseValue, SeatTarget, TargetDecrease } from "./core/desired-types";
 export { mergeSettings, resolveSettings } from "./core/settings";
 export { planSeats, planSubscription } from "./core/plan/planner";
 export { computeTotals } from "./core/plan/totals";

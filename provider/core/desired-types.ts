@@ -5,6 +5,25 @@
 
 export type DowngradePolicy = "at-renewal" | "refuse";
 
+/** When a usage-following target may lower the purchased seats. */
+export type TargetDecrease = "never" | "at-renewal" | "refundable-only";
+
+/**
+ * A usage-following seat count: desired = assigned seats + `usagePlus`, rounded up to `roundTo`, clamped to
+ * `min`..`max` (core/plan/targets.ts derives it; the planner then plans the number exactly as a literal one).
+ */
+export interface SeatTarget {
+  readonly usagePlus: number;
+  readonly min?: number;
+  readonly max?: number;
+  readonly roundTo?: number;
+  /** Unset: decreases follow the subscription's downgradePolicy, as for a literal count. */
+  readonly decrease?: TargetDecrease;
+}
+
+/** What seats.yaml says for one SKU: a literal seat count or a target. */
+export type LicenseValue = number | SeatTarget;
+
 /** Limits one run may not exceed; a plan that would is refused for that subscription. */
 export interface Guardrails {
   /** Allow a limit below the assigned seats (users lose their licenses). */
@@ -37,8 +56,8 @@ export interface DesiredSubscription extends DesiredSettings {
   readonly id: string;
   /** The portal's name for it; a mismatch means a wrong id. */
   readonly name?: string;
-  /** Seats per SKU, in file order. SKUs not listed are left alone. */
-  readonly licenses: Readonly<Record<string, number>>;
+  /** Seats (or a usage-following target) per SKU, in file order. SKUs not listed are left alone. */
+  readonly licenses: Readonly<Record<string, LicenseValue>>;
   /** Where the subscription is declared (for messages); absent when built in code. */
   readonly source?: SourceLocation;
 }

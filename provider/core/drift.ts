@@ -16,6 +16,7 @@ import { addMoney, moneyFromMinor, toMinorUnits, zeroMoney } from "./money";
 import type { DesiredStateReport, PlanFinding } from "./plan/types";
 import { checkAgainstPortal } from "./plan/portal-checks";
 import { getDeferredWindow } from "./plan/deferred";
+import { resolveLicenseCount } from "./plan/targets";
 import { getRefundableQuantity, getRefundableUntil } from "./rules";
 import { resolveSettings } from "./settings";
 
@@ -146,9 +147,10 @@ export function computeDrift(desired: DesiredState, observed: readonly Subscript
     const subscription = byId.get(wanted.id);
     if (!subscription) continue;
     const lines: DriftLine[] = [];
-    for (const [sku, count] of Object.entries(wanted.licenses)) {
+    for (const [sku, value] of Object.entries(wanted.licenses)) {
       const line = subscription.lines.find((l) => l.sku === sku);
       if (!line) continue;
+      const count = resolveLicenseCount(sku, value, { usage: line.usage, ...(line.usageScope !== undefined ? { usageScope: line.usageScope } : {}), limit: line.limit, refundableQuantity: getRefundableQuantity(line, now) });
       const perSubscription = line.usage !== null && line.usageScope === undefined;
       const idleSeats = perSubscription ? Math.max(0, line.limit - (line.usage as number)) : null;
       const idleCost = idleSeats === null ? null : moneyFromMinor(toMinorUnits(line.unitPrice) * BigInt(idleSeats), line.unitPrice.currency);

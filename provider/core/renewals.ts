@@ -6,12 +6,13 @@
  */
 import type { Clock } from "./clock";
 import { addDays, DAY_MS, daysBetween, toDateString } from "./dates";
-import type { DesiredState } from "./desired-types";
+import type { DesiredState, LicenseValue } from "./desired-types";
 import type { Money, Subscription } from "./model";
 import { divideRoundHalfUp, moneyFromMinor, toMinorUnits } from "./money";
 import { planSeats } from "./plan/planner";
 import { checkAgainstPortal } from "./plan/portal-checks";
 import { countBillingMonths } from "./plan/recurring";
+import { resolveLicenseCount } from "./plan/targets";
 import type { DesiredStateReport, Plan, PlannedLine } from "./plan/types";
 import { getRefundableQuantity, getRefundableUntil } from "./rules";
 
@@ -184,7 +185,7 @@ function listChanges(subscription: Subscription, plannedLines: readonly MaybeDef
   return changes.sort((a, b) => compareText(a.effectiveDate, b.effectiveDate) || compareText(a.sku, b.sku));
 }
 
-function describeRenewal(subscription: Subscription, managed: Readonly<Record<string, number>>, plannedLines: readonly PlannedLine[], blocked: boolean, now: Date): Renewal {
+function describeRenewal(subscription: Subscription, managed: Readonly<Record<string, LicenseValue>>, plannedLines: readonly PlannedLine[], blocked: boolean, now: Date): Renewal {
   const today = toDateString(now);
   const months = countBillingMonths(subscription.billingPeriod);
   const lines: RenewalLine[] = subscription.lines.map((line) => {
@@ -196,7 +197,7 @@ function describeRenewal(subscription: Subscription, managed: Readonly<Record<st
       sku: line.sku,
       displayName: line.displayName,
       managed: line.sku in managed,
-      ...(line.sku in managed ? { desired: managed[line.sku] } : {}),
+      ...(line.sku in managed ? { desired: resolveLicenseCount(line.sku, managed[line.sku], { usage: line.usage, ...(line.usageScope !== undefined ? { usageScope: line.usageScope } : {}), limit: line.limit, refundableQuantity: getRefundableQuantity(line, now) }) } : {}),
       seats: line.limit,
       assigned: line.usage,
       ...(line.usageScope !== undefined ? { usageScope: line.usageScope } : {}),

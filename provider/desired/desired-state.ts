@@ -5,11 +5,11 @@
  */
 import * as fs from "node:fs/promises";
 import { CspSeatsError } from "../core/errors";
-import type { DesiredSettings, DesiredState, DowngradePolicy, Guardrails } from "../core/desired-types";
+import type { DesiredSettings, DesiredState, DowngradePolicy, Guardrails, LicenseValue } from "../core/desired-types";
 import { capErrors, formatLocatedError, formatPath, parseLocatedYaml, YAML_LIMITS, type LocatedError, type LocatedYaml } from "../core/located-yaml";
 import { listSeatsFileViolations } from "./schema-violations";
 
-export type { DesiredSettings, DesiredState, DesiredSubscription, DowngradePolicy, Guardrails, ResolvedSettings, SourceLocation } from "../core/desired-types";
+export type { DesiredSettings, DesiredState, DesiredSubscription, DowngradePolicy, Guardrails, LicenseValue, ResolvedSettings, SeatTarget, SourceLocation, TargetDecrease } from "../core/desired-types";
 export { resolveSettings } from "../core/settings";
 
 export type { LocatedError } from "../core/located-yaml";
@@ -85,7 +85,7 @@ function toDesiredState(raw: RawDesiredState, fileName: string, locate: LocatedY
     subscriptions: raw.subscriptions.map((item, index) => ({
       id: String(item.id),
       ...(item.name !== undefined ? { name: item.name as string } : {}),
-      licenses: { ...(item.licenses as Record<string, number>) },
+      licenses: Object.fromEntries(Object.entries(item.licenses as Record<string, LicenseValue>).map(([sku, value]) => [sku, typeof value === "number" ? value : { ...value }])),
       ...toSettings(item),
       source: { file: fileName, ...locate(["subscriptions", String(index)]) },
     })),

@@ -53,6 +53,7 @@ function listViolations(validate: ValidateFunction, data: unknown): SchemaViolat
   const violations: SchemaViolation[] = [];
   for (const error of validate.errors ?? []) {
     const segments = decodePointer(error.instancePath);
+    if (isOneOfNoise(error, segments, data)) continue;
     const { code, message, keyOf } = describeSchemaError(error, segments, data);
     const dedupe = `${code}|${error.instancePath}|${keyOf ?? ""}|${code.startsWith("SCHEMA_") ? message : ""}`;
     if (seen.has(dedupe)) continue;
@@ -63,16 +64,57 @@ function listViolations(validate: ValidateFunction, data: unknown): SchemaViolat
   return violations;
 }
 
-/** Violations of schema/seats.schema.json by a whole seats.yaml document. */
+/** Violations of schema/seats.schema.json by a whole seats.yaml document (and targets whose min is above max). */
 export function listSeatsFileViolations(data: unknown): SchemaViolation[] {
-  return listViolations(getValidators().file, data);
+  const subscriptions = isMapping(data) ? (data as { subscriptions?: unknown }).subscriptions : undefined;
+  const ranges = Array.isArray(subscriptions) ? subscriptions.flatMap((item: unknown, index) => listTargetRangeViolations(item, ["subscriptions", String(index)])) : [];
+  return [...listViolations(getValidators().file, data), ...ranges];
 }
 
 /** Violations of the same `$defs` by a SubscriptionSeats resource's declared inputs. */
 export function listSubscriptionInputViolations(inputs: unknown): SchemaViolation[] {
-  return listViolations(getValidators().inputs, inputs);
+  return [...listViolations(getValidators().inputs, inputs), ...listTargetRangeViolations(inputs, [])];
 }
 
+/** A target whose min is above its max cannot be met; JSON Schema cannot compare two values, so this does. */
+function listTargetRangeViolations(owner: unknown, at: readonly string[]): SchemaViolation[] {
+  const licenses = isMapping(owner) ? (owner as { licenses?: unknown }).licenses : undefined;
+  if (!isMapping(licenses)) return [];
+  const violations: SchemaViolation[] = [];
+  for (const [sku, value] of Object.entries(licenses as Record<string, unknown>)) {
+    if (!isMapping(value)) continue;
+    const { min, max } = value as { min?: unknown; max?: unknown };
+    if (typeof min !== "number" || typeof max !== "number" || min <= max) continue;
+    violations.push({ segments: [...at, "licenses", sku, "min"], code: "INVALID_SEAT_TARGET", message: `target for ${sku}: min ${min} is above max ${max}; make min at most max` });
+  }
+  return violations;
+}
+
+
+/** The index of "licenses" when `segments` point at a license value (offset 0) or inside a target (offset 1). */
+function findLicenseValue(segments: readonly string[]): { sku: string; inside: boolean } | undefined {
+  const n = segments.length;
+  if (n >= 2 && segments[n - 2] === "licenses") return { sku: segments[n - 1], inside: false };
+  if (n >= 3 && segments[n - 3] === "licenses") return { sku: segments[n - 2], inside: true };
+  return undefined;
+}
+
+function isMapping(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A license value is `oneOf: [seatCount, seatTarget]`, so ajv reports both branches and the oneOf itself. Only
+ * the branch the value was meant for is kept: a mapping is a target, anything else a seat count.
+ */
+function isOneOfNoise(error: ErrorObject, segments: readonly string[], data: unknown): boolean {
+  const license = findLicenseValue(segments);
+  if (!license || license.inside) return false;
+  if (error.keyword === "oneOf") return true;
+  const mapping = isMapping(valueAt(data, segments));
+  if (mapping) return error.keyword === "type" || error.keyword === "minimum" || error.keyword === "maximum";
+  return error.keyword === "type" && (error.params as { type?: unknown }).type === "object";
+}
 
 function decodePointer(pointer: string): string[] {
   if (pointer === "") return [];
@@ -103,6 +145,8 @@ function describeSchemaError(error: ErrorObject, segments: readonly string[], da
   const value = valueAt(data, segments);
   const last = segments[segments.length - 1];
   const inLicenses = segments.length >= 2 && segments[segments.length - 2] === "licenses";
+  const license = findLicenseValue(segments);
+  if (license && (license.inside || isMapping(value))) return describeTargetError(error, license.sku, license.inside ? last : undefined, value);
   if (inLicenses && error.keyword === "maximum") {
     const limit = (error.params as { limit: number }).limit;
     return { code: "INVALID_SEAT_COUNT", message: `seat count for ${last} must be at most ${limit} seats; got ${describeValue(value)}` };
@@ -157,6 +201,35 @@ function describeSchemaError(error: ErrorObject, segments: readonly string[], da
       return { code: "SCHEMA_VIOLATION", message: `${last ?? "the file"} ${error.message ?? "is invalid"}` };
   }
 }
+
+/** A usage-following target's problem: one code (INVALID_SEAT_TARGET), a message naming the SKU and the key. */
+function describeTargetError(error: ErrorObject, sku: string, key: string | undefined, value: unknown): { code: LocatedErrorCode; message: string; keyOf?: string } {
+  const known = Object.keys(TARGET_PROPERTIES);
+  const prefix = `target for ${sku}`;
+  switch (error.keyword) {
+    case "required":
+      return { code: "INVALID_SEAT_TARGET", message: `${prefix} needs usagePlus (the spare seats on top of the assigned ones), or give a number of seats` };
+    case "additionalProperties": {
+      const extra = String((error.params as { additionalProperty: string }).additionalProperty);
+      const suggestion = findClosestName(extra, known);
+      return { code: "INVALID_SEAT_TARGET", message: `${prefix}: unknown property "${extra}" (${suggestion ? `did you mean "${suggestion}"?` : `expected one of: ${known.join(", ")}`})`, keyOf: extra };
+    }
+    case "enum":
+      return { code: "INVALID_SEAT_TARGET", message: `${prefix}: ${key} must be one of "never", "at-renewal", "refundable-only"; got ${describeValue(value)}` };
+    case "maximum":
+      return { code: "INVALID_SEAT_TARGET", message: `${prefix}: ${key} must be at most ${(error.params as { limit: number }).limit}; got ${describeValue(value)}` };
+    case "type":
+    case "minimum":
+      return {
+        code: "INVALID_SEAT_TARGET",
+        message: `${prefix}: ${key ?? "the target"} must be a whole number${key === "roundTo" ? ", 1 or more" : ", 0 or more"}; got ${describeValue(value)}`,
+      };
+    default:
+      return { code: "INVALID_SEAT_TARGET", message: `${prefix}: ${key ?? "the target"} ${error.message ?? "is invalid"}` };
+  }
+}
+
+const TARGET_PROPERTIES = (seatsSchema as { $defs: Record<string, { properties?: Record<string, unknown> }> }).$defs.seatTarget.properties ?? {};
 
 /** The known properties at a path, for "did you mean" hints. */
 function propertiesFor(segments: readonly string[]): Record<string, unknown> {

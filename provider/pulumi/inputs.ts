@@ -4,7 +4,7 @@
  * mapped back to the input they concern so `pulumi preview` points at it.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { DesiredSubscription, SourceLocation } from "../core/desired-types";
+import type { DesiredSubscription, LicenseValue, SourceLocation } from "../core/desired-types";
 import type { PlanFinding, SubscriptionPlan } from "../core/plan/types";
 import { listSubscriptionInputViolations } from "../desired/schema-violations";
 import type { SubscriptionSeatsSettings } from "./resource";
@@ -13,7 +13,8 @@ import type { SubscriptionSeatsSettings } from "./resource";
 export interface CheckedInputs {
   readonly subscriptionId: string;
   readonly name?: string;
-  readonly licenses: Record<string, number>;
+  /** Seat counts or usage-following targets (core/plan/targets.ts derives a target's count in the plan). */
+  readonly licenses: Record<string, LicenseValue>;
   readonly settings: SubscriptionSeatsSettings;
   /** Where the subscription is declared (`seats.yaml:12:5`), so findings say where to fix them. */
   readonly source?: string;
@@ -49,7 +50,7 @@ export function validateInputs(news: Record<string, unknown>): { inputs: Checked
     reason: `${violation.code}: ${violation.message}`,
   }));
   const rawId = news.subscriptionId;
-  const licenses = isRecord(news.licenses) ? (news.licenses as Record<string, number>) : {};
+  const licenses = isRecord(news.licenses) ? (news.licenses as Record<string, LicenseValue>) : {};
   return {
     inputs: {
       subscriptionId: typeof rawId === "number" ? String(rawId) : typeof rawId === "string" ? rawId.trim() : "",

@@ -198,7 +198,8 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
     for (const [sku, count] of Object.entries(isRecord(news.licenses) ? news.licenses : {})) {
       const limit = limits[sku];
       const pending = typeof scheduled[sku] === "number" ? (scheduled[sku] as number) : deferred.get(sku);
-      if (typeof limit === "number" && isLineDrifted({ desired: count as number, limit, scheduled: pending })) {
+      // A usage target (an object) is compared by the plan only: its count depends on the usage just observed.
+      if (typeof count === "number" && typeof limit === "number" && isLineDrifted({ desired: count, limit, scheduled: pending })) {
         detailedDiff[`licenses.${sku}`] = { kind: "update", inputDiff: true };
       }
     }
@@ -268,7 +269,9 @@ export async function read(id: string, props: SubscriptionSeatsOutputs): Promise
       // Gone from the portal: Pulumi drops it from the stack. Nothing is changed anywhere.
       if (!observed) return { id: "" };
       const seen = summarizeObservedSeats(observed, Object.keys(state.licenses ?? {}), new Date());
-      const inputs = toDeclaredInputs({ ...state, subscriptionId, licenses: { ...state.licenses, ...seen.limits }, settings: state.settings ?? {} });
+      // A usage target stays as declared: its count is derived by the next plan, not compared here.
+      const licenses = Object.fromEntries(Object.entries(state.licenses ?? {}).map(([sku, value]) => [sku, typeof value === "number" ? (seen.limits[sku] ?? value) : value]));
+      const inputs = toDeclaredInputs({ ...state, subscriptionId, licenses, settings: state.settings ?? {} });
       return { id: subscriptionId, props: { ...state, ...inputs, ...seen }, inputs };
     }),
   );

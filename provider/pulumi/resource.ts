@@ -11,7 +11,7 @@
  * text from a release that still used it (test/fixtures/old-state) keeps working, as it requires the same module.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { DowngradePolicy, Guardrails } from "../core/desired-types";
+import type { DowngradePolicy, Guardrails, SeatTarget } from "../core/desired-types";
 import type { SubscriptionPlan } from "../core/plan/types";
 import type { LineResult, Money } from "../core/model";
 
@@ -38,8 +38,8 @@ export interface SubscriptionSeatsArgs {
   readonly subscriptionId: pulumi.Input<string>;
   /** The portal's name for the subscription; a different name fails the check (a wrong id?). */
   readonly name?: pulumi.Input<string>;
-  /** Seats per SKU. SKUs not listed are left alone. */
-  readonly licenses: pulumi.Input<Record<string, pulumi.Input<number>>>;
+  /** Seats per SKU, or a usage-following target (`{ usagePlus, min, max, roundTo, decrease }`). SKUs not listed are left alone. */
+  readonly licenses: pulumi.Input<Record<string, pulumi.Input<number | SeatTarget>>>;
   readonly settings?: pulumi.Input<SubscriptionSeatsSettings>;
   /** Where the subscription is declared (`seats.yaml:12:5`), so findings in a preview say where to fix them. */
   readonly source?: pulumi.Input<string>;
@@ -73,7 +73,7 @@ export const subscriptionSeatsProvider: pulumi.dynamic.ResourceProvider = {
 export class SubscriptionSeats extends pulumi.CustomResource {
   declare readonly subscriptionId: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string | undefined>;
-  declare readonly licenses: pulumi.Output<Record<string, number>>;
+  declare readonly licenses: pulumi.Output<Record<string, number | SeatTarget>>;
   declare readonly settings: pulumi.Output<SubscriptionSeatsSettings | undefined>;
   /** The plan computed by `check` against the subscription as read during this preview/update. */
   declare readonly plan: pulumi.Output<SubscriptionPlan>;

@@ -6,7 +6,7 @@
  * over 65,536 characters), each chunk a complete comment.
  */
 import type { Plan, PlanFinding, PlannedLine, RecurringCost, RecurringLine, SubscriptionPlan } from "../core/plan/types";
-import { describeDeferredWindow } from "./plan-text";
+import { describeDeferredWindow, listDerivations } from "./plan-text";
 import { describeMonthlyHeadline, describeRenewal, formatDelta, formatMoney, formatPercent, formatSignedAmount, formatSignedMoney, isZeroMoney } from "../core/describe";
 import { hasOrderLines, isUnchanged } from "../core/plan/plan-status";
 import { buildApprovedPlan, describeApprovedSubscription, isOrdering } from "../core/plan/approval";
@@ -125,6 +125,7 @@ function buildSubscriptionSection(subscription: SubscriptionPlan): MarkdownSecti
         blocks: [
           { kind: "table", header: LINE_HEADER, rows: subscription.lines.map(renderLineRow) },
           { kind: "table", header: RECURRING_HEADER, rows: recurringRows },
+          { kind: "lines", lines: listDerivations(subscription.lines).map(([sku, text]) => `- target \`${escapeMarkdown(sku)}\`: ${escapeMarkdown(text)}`) },
         ],
       },
     ],

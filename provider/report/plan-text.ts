@@ -9,6 +9,13 @@ export function describeDeferredWindow(deferred: DeferredChange): string {
   return `window ${deferred.windowOpens}..${deferred.windowCloses} (placed and refunded then)`;
 }
 
+/** Each target line's derivation once per SKU (a split decrease has two lines with the same one), in line order. */
+export function listDerivations(lines: readonly PlannedLine[]): Array<[string, string]> {
+  const bySku = new Map<string, string>();
+  for (const line of lines) if (line.derivation && !bySku.has(line.sku)) bySku.set(line.sku, line.derivation.text);
+  return [...bySku];
+}
+
 function describeLine(line: PlannedLine): string[] {
   if (line.action === "none") return [line.sku, `${line.currentLimit}`, "", "", "(no change)", ""];
   const estimate = line.estimate ? " (estimate)" : "";
@@ -38,6 +45,7 @@ function renderSubscription(subscription: SubscriptionPlan): string[] {
   const out = [`${subscription.subscriptionId}  ${subscription.name}  (${subscription.currency}, revision ${subscription.revision})`];
   out.push(...alignColumns(subscription.lines.map(describeLine)).map((l) => `  ${l}`));
   if (subscription.lines.some((l) => l.usageScope)) out.push("  * assigned seats counted across subscriptions (tenant-wide)");
+  for (const [sku, text] of listDerivations(subscription.lines)) out.push(`  target ${sku}: ${text}`);
   if (subscription.recurring) out.push(...renderRecurring(subscription.recurring, subscription.currency, subscription.blocked === true));
   if (subscription.blocked) {
     out.push("  BLOCKED by a violation: nothing will be ordered for this subscription");

@@ -149,6 +149,25 @@ describe("summarizeTenantEvents", () => {
     ]);
   });
 
+  it("skips usage targets in refresh drift: their count only the next plan can derive", () => {
+    const event = {
+      sequence: 2,
+      timestamp: 0,
+      resOutputsEvent: {
+        metadata: {
+          op: "same",
+          urn: "urn:pulumi:t::p::pulumi-nodejs:dynamic:SubscriptionSeats::sub-a",
+          type: "pulumi-nodejs:dynamic:SubscriptionSeats",
+          provider: "",
+          old: { inputs: { licenses: { x: { usagePlus: 2 }, y: 4 } } },
+          new: { inputs: { licenses: { x: { usagePlus: 2 }, y: 4 } }, outputs: { limits: { x: 9, y: 6 }, scheduled: {} } },
+        },
+      },
+    };
+    const summary = summarizeTenantEvents("drift", [event] as never);
+    expect(summary.drift).toEqual([{ subscriptionId: "sub-a", gone: false, lines: [{ sku: "y", desired: 4, purchased: 6 }] }]);
+  });
+
   it("turns error diagnostics into coded tenant errors, once each, without the engine's generic lines", () => {
     const diag = (message: string, urn?: string) => ({ sequence: 3, timestamp: 0, diagnosticEvent: { message, color: "never", severity: "error", ...(urn ? { urn } : {}) } });
     const summary = summarizeTenantEvents("preview", [

@@ -69,7 +69,8 @@ function toDrift(metadata: StepEventMetadata): DriftedSubscription | undefined {
   const scheduled = readCounts(metadata.new?.outputs?.scheduled);
   const lines = Object.keys(desired)
     .sort()
-    .filter((sku) => typeof limits[sku] === "number" && isLineDrifted({ desired: desired[sku], limit: limits[sku], ...(typeof scheduled[sku] === "number" ? { scheduled: scheduled[sku] } : {}) }))
+    // A usage target (an object, not a count) is not compared: its count is derived by the next plan.
+    .filter((sku) => typeof desired[sku] === "number" && typeof limits[sku] === "number" && isLineDrifted({ desired: desired[sku], limit: limits[sku], ...(typeof scheduled[sku] === "number" ? { scheduled: scheduled[sku] } : {}) }))
     .map((sku) => ({ sku, desired: desired[sku], purchased: limits[sku] }));
   return lines.length > 0 ? { subscriptionId: id, gone: false, lines } : undefined;
 }

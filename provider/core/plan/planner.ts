@@ -16,6 +16,7 @@ import { createIdempotencyKey } from "./idempotency";
 import { hasOrderLines, hasViolation } from "./plan-status";
 import { checkSubscriptionAgainstPortal } from "./portal-checks";
 import { computeRecurringTotals, planRecurring } from "./recurring";
+import { deriveTargetCount, isSeatTarget } from "./targets";
 import { computeTotals } from "./totals";
 import type { Plan, PlanFinding, PlannedLine, PlannedOrderLine, SubscriptionPlan } from "./types";
 
@@ -264,11 +265,27 @@ export function planSubscription(desired: DesiredSubscription, defaults: Desired
   const orderLines: PlannedOrderLine[] = [];
   const currency = observed.currency;
 
-  for (const [sku, target] of Object.entries(desired.licenses)) {
+  for (const [sku, value] of Object.entries(desired.licenses)) {
     const line = observed.lines.find((l) => l.sku === sku);
     if (!line) continue;
-    const planned = planLine(line, target, ctx);
-    lines.push(...planned.lines);
+    if (!isSeatTarget(value)) {
+      const planned = planLine(line, value, ctx);
+      lines.push(...planned.lines);
+      orderLines.push(...planned.orderLines);
+      findings.push(...planned.findings);
+      continue;
+    }
+    // A target is derived first; its number is then planned exactly as a literal one (guardrails unchanged).
+    const derived = deriveTargetCount(sku, value, { usage: line.usage, ...(line.usageScope !== undefined ? { usageScope: line.usageScope } : {}), limit: line.limit, refundableQuantity: getRefundableQuantity(line, now) });
+    if (!derived.ok) {
+      findings.push(createFinding(desired, "violation", derived.code, derived.message, { sku, fix: derived.fix }));
+      const zero = zeroMoney(currency);
+      lines.push({ ...basePlannedLine(line, ctx), currentLimit: line.limit, desired: line.limit, delta: 0, action: "none", effective: "now", effectiveDate: ctx.today, charge: zero, refund: zero, derivation: derived.derivation });
+      continue;
+    }
+    const lineCtx = derived.downgradePolicy ? { ...ctx, settings: { ...settings, downgradePolicy: derived.downgradePolicy } } : ctx;
+    const planned = planLine(line, derived.count, lineCtx);
+    lines.push(...planned.lines.map((l) => ({ ...l, derivation: derived.derivation })));
     orderLines.push(...planned.orderLines);
     findings.push(...planned.findings);
   }

@@ -41,6 +41,20 @@ export interface PlannedLine {
   readonly deferred?: DeferredChange;
   /** True when the charge or refund is csp-seats' estimate (daily proration), not a quote the portal validated. */
   readonly estimate?: boolean;
+  /** Set when seats.yaml gives a usage-following target: how `desired` was derived from the assigned seats. */
+  readonly derivation?: LineDerivation;
+}
+
+/** How a target's count was derived, e.g. "assigned 17 + 2 = 19, within 5..50". */
+export interface LineDerivation {
+  /** One line for people, as the reports show it. */
+  readonly text: string;
+  /** The assigned seats it was derived from (null when unknown). */
+  readonly assigned: number | null;
+  /** The derived count (the purchased seats when the target was refused). */
+  readonly desired: number;
+  /** True when the target could not be derived (unknown or tenant-wide usage): nothing is ordered for the line. */
+  readonly refused?: boolean;
 }
 
 /** A decrease csp-seats holds until the portal can take it: the renewal and the end of the 7-day window after it. */
