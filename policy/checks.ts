@@ -56,7 +56,7 @@ export function checkStackMonthlyIncrease(plans: readonly SubscriptionPlan[], li
     if (limit === undefined) continue;
     const max = parseMinorUnits(limit, currency);
     if (total.minor > max) {
-      messages.push(`the stack's monthly cost rises by ${formatAmount(total.minor, currency)} (subscriptions ${total.ids.join(", ")}), over the limit of ${formatAmount(max, currency)} per stack`);
+      messages.push(`the stack's monthly cost rises by ${formatAmount(total.minor, currency)} (subscriptions ${[...total.ids].sort().join(", ")}), over the limit of ${formatAmount(max, currency)} per stack`);
     }
   }
   return messages;

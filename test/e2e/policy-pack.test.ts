@@ -21,31 +21,18 @@ const SEATS = `subscriptions:
 `;
 
 let project: PulumiProject;
-let packRunner: string;
 
-/**
- * The pack as a user installs it: policy/'s PulumiPolicy.yaml and run-policy-pack, its package.json pointing at the
- * compiled pack, and node_modules linked to the repository's (@pulumi/policy and @pulumi/pulumi 3.248.0).
- */
-async function preparePack(dir: string): Promise<string> {
-  await fs.mkdir(dir);
-  for (const file of ["PulumiPolicy.yaml", "run-policy-pack"]) await fs.copyFile(path.join(ROOT, "policy", file), path.join(dir, file));
-  await fs.chmod(path.join(dir, "run-policy-pack"), 0o755);
-  const manifest = JSON.parse(await fs.readFile(path.join(ROOT, "policy", "package.json"), "utf8")) as Record<string, unknown>;
-  await fs.writeFile(path.join(dir, "package.json"), JSON.stringify({ ...manifest, main: path.join(ROOT, "dist", "policy", "main.js") }));
-  await fs.symlink(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-  return path.join(dir, "run-policy-pack");
-}
+/** The pack straight from the checkout: policy/package.json points at the compiled dist/policy/main.js. */
+const PACK_RUNNER = path.join(ROOT, "policy", "run-policy-pack");
 
 async function previewWithConfig(config: Record<string, unknown>) {
   const configPath = path.join(project.dir, "policy-config.json");
   await fs.writeFile(configPath, JSON.stringify(config));
-  return project.pulumi(["preview", "--policy-pack", packRunner, "--policy-pack-config", configPath]);
+  return project.pulumi(["preview", "--policy-pack", PACK_RUNNER, "--policy-pack-config", configPath]);
 }
 
 beforeAll(async () => {
   project = await createPulumiProject({ seats: SEATS, fixture: buildE2eFixture() });
-  packRunner = await preparePack(path.join(project.dir, "seats-policy"));
 }, 300_000);
 
 afterAll(async () => {
