@@ -9,6 +9,8 @@ type PolicyConfigJSONSchema = PolicyConfigSchema["properties"][string];
 import type { SubscriptionPlan } from "../provider/core/plan/types";
 import * as checks from "./checks";
 
+export * from "./checks";
+
 const CURRENCY_LIMITS_SCHEMA: PolicyConfigJSONSchema = {
   type: "object",
   description: "Limits by ISO currency code, as decimal strings",
