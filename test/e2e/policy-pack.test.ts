@@ -79,4 +79,21 @@ describe.sequential("the csp-seats policy pack with pulumi preview", { timeout: 
     expect(preview.code, preview.output).toBe(0);
     expect(preview.output).not.toMatch(/\[(mandatory|advisory)\]/);
   });
+
+  it("a decrease below the assigned seats that the seats file allows is still stopped by the pack", async () => {
+    // sub-b: 10 -> 4 seats with 5 assigned, at renewal; the planner's guardrail is switched off in seats.yaml.
+    await project.writeSeats(`subscriptions:
+  - id: sub-b
+    downgradePolicy: at-renewal
+    guardrails:
+      allowBelowUsage: true
+    licenses:
+      m365-basic: 4
+`);
+    const preview = await previewWithConfig({ "seats-line-percent-change": { enforcementLevel: "disabled" } });
+    expect(preview.code, preview.output).not.toBe(0);
+    expect(preview.output).toContain("[mandatory]  seats-no-decrease-below-assigned");
+    expect(preview.output).toContain("subscription sub-b (Contoso B), line m365-basic: 4 seats would be fewer than the 5 assigned");
+    expect(preview.output).not.toContain("seats-decrease-refundable-or-at-renewal");
+  });
 });
