@@ -14,7 +14,7 @@ export const CLI = path.join(ROOT, "bin", "csp-seats.js");
 
 const LOCK = path.join(ROOT, ".csp-seats", "build.lock");
 const STAMP = path.join(ROOT, ".csp-seats", "build.stamp");
-const SOURCES = ["provider", "bench", "scripts", "schema", "index.ts", "tsconfig.json", "package.json"];
+const SOURCES = ["provider", "policy", "bench", "scripts", "schema", "index.ts", "tsconfig.json", "package.json"];
 const STALE_LOCK_MS = 5 * 60_000;
 const WAIT_MS = 5 * 60_000;
 
