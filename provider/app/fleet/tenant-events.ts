@@ -45,7 +45,9 @@ function collectErrors(events: readonly EngineEvent[]): TenantError[] {
     const where = diagnostic.urn ? `${getName(diagnostic.urn)}: ` : "";
     errors.push({ code: CODE.exec(summary)?.[1] ?? "FLEET_STACK", summary: summary.startsWith(where) ? summary : `${where}${summary}` });
   }
-  return errors;
+  // Resources fail concurrently, so the engine's order of their diagnostics varies from run to run: sort, so that
+  // two runs (or a sharded and an unsharded one) report the same tenant the same way.
+  return errors.sort((a, b) => (a.summary < b.summary ? -1 : a.summary > b.summary ? 1 : 0));
 }
 
 function toChange(plan: SubscriptionPlan): TenantChange {
