@@ -4,6 +4,7 @@
  * (`CSP_SEATS_CLOUDBLUE_SUBSCRIPTION_KEY`, see `readCloudBlueEnv`). Both entry points call the same helper, so
  * a setting means the same thing everywhere and a missing one produces the same error.
  */
+import { GRAPH_CONFIG_KEYS, resolveGraphSettings, type GraphSettings } from "../graph/graph-config";
 import { createConfigFailure, getVendorEnvName, readVendorEnv } from "../shared/vendor-config";
 
 /** The CloudBlue backend's settings, as resolved from the stack config or the environment. */
@@ -16,13 +17,7 @@ export interface CloudBlueConfig {
   /** The CloudBlue customer whose subscriptions are managed (and whose Microsoft tenant Graph reads); all customers when absent. */
   readonly customerId?: string;
   /** Microsoft Graph, for assigned seats (SimpleAPI has no usage field). */
-  readonly graph?: {
-    readonly endpoint?: string;
-    readonly tokenEndpoint?: string;
-    readonly tenantId: string;
-    readonly clientId: string;
-    readonly clientSecret: string;
-  };
+  readonly graph?: GraphSettings;
   /** CloudBlue mpn -> Microsoft skuPartNumber. */
   readonly skuMap?: Readonly<Record<string, string>>;
 }
@@ -35,11 +30,7 @@ export const CLOUDBLUE_CONFIG_KEYS = [
   "username",
   "password",
   "customerId",
-  "graphTenantId",
-  "graphClientId",
-  "graphClientSecret",
-  "graphEndpoint",
-  "graphTokenEndpoint",
+  ...GRAPH_CONFIG_KEYS,
   "skuMap",
 ] as const;
 
@@ -102,7 +93,6 @@ export function resolveCloudBlueConfig(get: (key: string) => string | undefined,
     return value === undefined || value.trim() === "" ? undefined : value.trim();
   };
   const required = ["endpoint", "marketplace", "subscriptionKey", "username", "password"] as const;
-  const graphKeys = ["graphTenantId", "graphClientId", "graphClientSecret"] as const;
   if (!options.required && CLOUDBLUE_CONFIG_KEYS.every((key) => read(key) === undefined)) return undefined;
   const missing = required.filter((key) => read(key) === undefined);
   if (missing.length > 0) {
@@ -115,12 +105,8 @@ export function resolveCloudBlueConfig(get: (key: string) => string | undefined,
   } catch {
     fail(`the cloudblue endpoint "${endpoint}" is not an http(s) URL`, "Set csp-seats:endpoint to the SimpleAPI base URL, e.g. https://<gateway>/simpleapi.");
   }
-  const graphSet = graphKeys.filter((key) => read(key) !== undefined);
-  if (graphSet.length > 0 && graphSet.length < graphKeys.length) {
-    const absent = graphKeys.filter((key) => read(key) === undefined);
-    fail(`Microsoft Graph settings are incomplete (missing ${absent.join(", ")})`, "Set all of graphTenantId, graphClientId and graphClientSecret, or none (usage is then unknown).");
-  }
-  if (graphSet.length > 0 && read("customerId") === undefined) {
+  const graph = resolveGraphSettings(read, fail);
+  if (graph && read("customerId") === undefined) {
     fail("Microsoft Graph usage needs csp-seats:customerId", "Set customerId to the CloudBlue customer whose Microsoft tenant graphTenantId is, so usage is only attributed to that customer's subscriptions.");
   }
   const skuMapText = read("skuMap");
@@ -131,17 +117,7 @@ export function resolveCloudBlueConfig(get: (key: string) => string | undefined,
     username: read("username")!,
     password: read("password")!,
     ...(read("customerId") ? { customerId: read("customerId")! } : {}),
-    ...(graphSet.length > 0
-      ? {
-          graph: {
-            tenantId: read("graphTenantId")!,
-            clientId: read("graphClientId")!,
-            clientSecret: read("graphClientSecret")!,
-            ...(read("graphEndpoint") ? { endpoint: read("graphEndpoint")! } : {}),
-            ...(read("graphTokenEndpoint") ? { tokenEndpoint: read("graphTokenEndpoint")! } : {}),
-          },
-        }
-      : {}),
+    ...(graph ? { graph } : {}),
     ...(skuMapText ? { skuMap: parseSkuMap(skuMapText) } : {}),
   };
 }

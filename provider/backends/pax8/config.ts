@@ -3,6 +3,7 @@
  * the CLI's environment (`CSP_SEATS_PAX8_CLIENT_ID`, see `readPax8Env`), as CloudBlue's config does. The client
  * id and secret are secrets: never in state, logs or errors (the HTTP client redacts them from every text).
  */
+import { GRAPH_CONFIG_KEYS, resolveGraphSettings, type GraphSettings } from "../graph/graph-config";
 import { createConfigFailure, getVendorEnvName, readVendorEnv } from "../shared/vendor-config";
 import { parseSkuMap } from "../cloudblue/config";
 
@@ -25,13 +26,7 @@ export interface Pax8Config {
   /** The companies managed (one per stack; several for a fleet tenant); all the partner's companies when absent. */
   readonly companyIds?: readonly string[];
   /** Microsoft Graph for assigned seats of the one company's tenant. */
-  readonly graph?: {
-    readonly endpoint?: string;
-    readonly tokenEndpoint?: string;
-    readonly tenantId: string;
-    readonly clientId: string;
-    readonly clientSecret: string;
-  };
+  readonly graph?: GraphSettings;
   /** Pax8 productId -> Microsoft skuPartNumber, for subscriptions whose vendorSkuId is not sent. */
   readonly skuMap?: Readonly<Record<string, string>>;
 }
@@ -44,11 +39,7 @@ export const PAX8_CONFIG_KEYS = [
   "clientId",
   "clientSecret",
   "companyId",
-  "graphTenantId",
-  "graphClientId",
-  "graphClientSecret",
-  "graphEndpoint",
-  "graphTokenEndpoint",
+  ...GRAPH_CONFIG_KEYS,
   "skuMap",
 ] as const;
 
@@ -99,12 +90,8 @@ export function resolvePax8Config(get: (key: string) => string | undefined): Pax
   const audience = read("audience") ?? PAX8_DEFAULT_AUDIENCE;
   if (!(PAX8_AUDIENCES as readonly string[]).includes(audience)) fail(`the pax8 audience "${audience}" is not one Pax8 accepts`, `Use ${PAX8_DEFAULT_AUDIENCE} (partner endpoints), or leave csp-seats:audience unset.`);
   const companyIds = read("companyId")?.split(",").map((id) => id.trim()).filter(Boolean);
-  const graphKeys = ["graphTenantId", "graphClientId", "graphClientSecret"] as const;
-  const graphSet = graphKeys.filter((key) => read(key) !== undefined);
-  if (graphSet.length > 0 && graphSet.length < graphKeys.length) {
-    fail(`Microsoft Graph settings are incomplete (missing ${graphKeys.filter((key) => read(key) === undefined).join(", ")})`, "Set all of graphTenantId, graphClientId and graphClientSecret, or none (usage is then unknown).");
-  }
-  if (graphSet.length > 0 && companyIds?.length !== 1) {
+  const graph = resolveGraphSettings(read, fail);
+  if (graph && companyIds?.length !== 1) {
     fail("Microsoft Graph usage needs exactly one csp-seats:companyId", "Set companyId to the one Pax8 company whose Microsoft tenant graphTenantId is, so its usage is never attributed to another company.");
   }
   const skuMapText = read("skuMap");
@@ -115,17 +102,7 @@ export function resolvePax8Config(get: (key: string) => string | undefined): Pax
     clientId: read("clientId")!,
     clientSecret: read("clientSecret")!,
     ...(companyIds && companyIds.length > 0 ? { companyIds } : {}),
-    ...(graphSet.length > 0
-      ? {
-          graph: {
-            tenantId: read("graphTenantId")!,
-            clientId: read("graphClientId")!,
-            clientSecret: read("graphClientSecret")!,
-            ...(read("graphEndpoint") ? { endpoint: read("graphEndpoint")! } : {}),
-            ...(read("graphTokenEndpoint") ? { tokenEndpoint: read("graphTokenEndpoint")! } : {}),
-          },
-        }
-      : {}),
+    ...(graph ? { graph } : {}),
     ...(skuMapText ? { skuMap: parseSkuMap(skuMapText) } : {}),
   };
 }
