@@ -8,8 +8,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
-import { getDemoFixturePath, loadPortalFixture } from "../../provider/simulator/fixture";
+import { createDemoWorkspace } from "../helpers/demo-workspace";
 import { CLI, ROOT, ensureBuilt } from "../helpers/build";
 
 // The demo fixture's own `now`: 20 of May's 31 days left, 3 Business Basic seats refundable until 2026-05-17T14:30Z.
@@ -36,10 +35,7 @@ async function writeSeats(name: string, text: string): Promise<string> {
 
 beforeAll(async () => {
   await ensureBuilt();
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "csp-seats-cli-"));
-  statePath = path.join(dir, "portal-state.json");
-  await seedEmbeddedPortal({ statePath, fixture: await loadPortalFixture(getDemoFixturePath()) });
-  await fs.copyFile(path.join(ROOT, "examples", "quickstart", "seats.yaml"), path.join(dir, "seats.yaml"));
+  ({ dir, statePath } = await createDemoWorkspace("csp-seats-cli-"));
 }, 300_000);
 
 afterAll(async () => {

@@ -4,14 +4,12 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readApproval } from "../../provider/app/runtime-config";
 import { compareWithApproval, type ApprovedPlanFile } from "../../provider/core/plan/approval";
-import { seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
-import { getDemoFixturePath, loadPortalFixture } from "../../provider/simulator/fixture";
-import { CLI, ROOT, ensureBuilt } from "../helpers/build";
+import { createDemoWorkspace } from "../helpers/demo-workspace";
+import { CLI, ensureBuilt } from "../helpers/build";
 
 const NOW = "2026-05-12T09:00:00Z";
 let dir: string;
@@ -28,9 +26,7 @@ function runPlan(args: string[]): Promise<{ code: number | null; stdout: string;
 
 beforeAll(async () => {
   await ensureBuilt();
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "csp-seats-plan-save-"));
-  await seedEmbeddedPortal({ statePath: path.join(dir, "portal-state.json"), fixture: await loadPortalFixture(getDemoFixturePath()) });
-  await fs.copyFile(path.join(ROOT, "examples", "quickstart", "seats.yaml"), path.join(dir, "seats.yaml"));
+  ({ dir } = await createDemoWorkspace("csp-seats-plan-save-"));
 }, 300_000);
 
 afterAll(async () => {

@@ -5,12 +5,10 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
-import { getDemoFixturePath, loadPortalFixture } from "../../provider/simulator/fixture";
-import { CLI, ROOT, ensureBuilt } from "../helpers/build";
+import { createDemoWorkspace } from "../helpers/demo-workspace";
+import { CLI, ensureBuilt } from "../helpers/build";
 
 const NOW = "2026-05-12T09:00:00Z";
 let dir: string;
@@ -34,10 +32,7 @@ async function runCli(args: string[], env: Record<string, string> = {}): Promise
 
 beforeAll(async () => {
   await ensureBuilt();
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "csp-seats-cli-usage-"));
-  statePath = path.join(dir, "portal-state.json");
-  await seedEmbeddedPortal({ statePath, fixture: await loadPortalFixture(getDemoFixturePath()) });
-  await fs.copyFile(path.join(ROOT, "examples", "quickstart", "seats.yaml"), path.join(dir, "seats.yaml"));
+  ({ dir, statePath } = await createDemoWorkspace("csp-seats-cli-usage-"));
 }, 300_000);
 
 afterAll(async () => {
