@@ -6,6 +6,7 @@
 import { PolicyPack, type PolicyConfigSchema, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 
 type PolicyConfigJSONSchema = PolicyConfigSchema["properties"][string];
+import { decodeStoredPlan } from "../provider/core/plan/stored-plan";
 import type { SubscriptionPlan } from "../provider/core/plan/types";
 import * as checks from "./checks";
 
@@ -20,8 +21,8 @@ const CURRENCY_LIMITS_SCHEMA: PolicyConfigJSONSchema = {
 /** The plan of a SubscriptionSeats' checked inputs, or undefined for other resources (or before check). */
 function readPlan(type: string, props: Record<string, unknown>): SubscriptionPlan | undefined {
   if (type !== checks.SEATS_RESOURCE_TYPE) return undefined;
-  const plan = props["plan"] as SubscriptionPlan | undefined;
-  return plan && typeof plan === "object" && Array.isArray(plan.lines) ? plan : undefined;
+  // Compact JSON text (csp-seats 0.1 stored the object): see docs/provider.md "What is stored where".
+  return decodeStoredPlan(props["plan"]);
 }
 
 function createPlanPolicy(options: {

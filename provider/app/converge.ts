@@ -109,7 +109,7 @@ async function placePlannedOrder(portal: Portal, id: string, plan: SubscriptionP
 export async function convergeSubscription(
   portal: Portal,
   id: string,
-  plan: SubscriptionPlan,
+  plan: SubscriptionPlan | undefined,
   options: { timeoutMs: number; report: ReportProgress; approval?: Approval },
 ): Promise<ConvergeOutcome> {
   const { report } = options;

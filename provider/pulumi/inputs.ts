@@ -18,7 +18,8 @@ export interface CheckedInputs {
   readonly settings: SubscriptionSeatsSettings;
   /** Where the subscription is declared (`seats.yaml:12:5`), so findings say where to fix them. */
   readonly source?: string;
-  readonly plan?: SubscriptionPlan;
+  /** The plan as compact JSON text (core/plan/stored-plan.ts); csp-seats 0.1 stored the object. Read with decodeStoredPlan. */
+  readonly plan?: string | SubscriptionPlan;
   /** Wall-clock time `check` made the plan; tells `diff` whether the plan is newer than the last observation. */
   readonly checkedAt?: string;
 }

@@ -13,6 +13,7 @@ import { formatFinding } from "../core/describe";
 import { isLineDrifted } from "../core/drift";
 import { isCspSeatsError } from "../core/errors";
 import { planSubscription } from "../core/plan/planner";
+import { decodeStoredPlan, encodeStoredPlan } from "../core/plan/stored-plan";
 import type { SubscriptionPlan } from "../core/plan/types";
 import { convergeSubscription } from "../app/converge";
 import { readSubscription, summarizeObservedSeats } from "../app/observe";
@@ -21,7 +22,7 @@ import { readApproval, resolveRuntimeConfig, type RuntimeConfig } from "../app/r
 import type { Approval } from "../core/plan/approval";
 import { reportToEngine } from "./engine-log";
 import { getFindingProperty, hasUnknownInputs, stripProvider, toDesiredSubscription, validateInputs, type CheckedInputs } from "./inputs";
-import { toDeclaredInputs, toOrderOutputs, toStoredPlan, type SubscriptionSeatsOutputs } from "./outputs";
+import { toDeclaredInputs, toOrderOutputs, type SubscriptionSeatsOutputs } from "./outputs";
 
 export { validateInputs } from "./inputs";
 export type { CheckedInputs } from "./inputs";
@@ -140,7 +141,7 @@ export async function check(olds: Record<string, unknown>, news: Record<string, 
     }
     const plan = planSubscription(desired, {}, observed, now, quote);
     return {
-      inputs: keepUnchangedInputs(olds, { ...inputs, plan: toStoredPlan(plan), checkedAt: new Date().toISOString() }),
+      inputs: keepUnchangedInputs(olds, { ...inputs, plan: encodeStoredPlan(plan), checkedAt: new Date().toISOString() }, plan.orderLines.length > 0),
       failures: plan.findings.filter((finding) => finding.severity === "violation").map(toFailure),
     };
   });
@@ -156,8 +157,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * changed, even when its step is `same`: a fresh `checkedAt` on each of 1,000 unchanged resources made an `up`
  * of 100 changes rewrite the state 1,000 times.
  */
-function keepUnchangedInputs(olds: Record<string, unknown>, checked: CheckedInputs): CheckedInputs {
-  if (checked.plan === undefined || checked.plan.orderLines.length > 0 || typeof olds.checkedAt !== "string") return checked;
+function keepUnchangedInputs(olds: Record<string, unknown>, checked: CheckedInputs, orders: boolean): CheckedInputs {
+  if (orders || typeof olds.checkedAt !== "string") return checked;
   const { checkedAt: _new, ...fresh } = checked;
   const { checkedAt, ...stored } = stripProvider(olds);
   return isSameJson(stored, fresh) ? { ...checked, checkedAt: checkedAt as string } : checked;
@@ -182,7 +183,7 @@ function isSameJson(a: unknown, b: unknown): boolean {
  * desired seats are compared with what the read observed (the one drift rule): still no I/O.
  */
 export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<SeatsDiffResult> {
-  const plan = news.plan as SubscriptionPlan | undefined;
+  const plan = decodeStoredPlan(news.plan);
   const detailedDiff: SeatsDiffResult["detailedDiff"] = {};
   const checkedAt = typeof news.checkedAt === "string" ? Date.parse(news.checkedAt) : Number.NaN;
   const observedAt = typeof olds.observedAt === "string" ? Date.parse(olds.observedAt) : Number.NaN;
@@ -215,7 +216,8 @@ async function applyPlan(inputs: CheckedInputs): Promise<SubscriptionSeatsOutput
   const session = getSession();
   return session.withPortal(async (portal, clock) => {
     const options = { timeoutMs: session.config.orderTimeoutMs, report: reportToEngine, approval: getApproval(session.config) };
-    const outcome = await convergeSubscription(portal, id, inputs.plan as SubscriptionPlan, options).catch((error: unknown) => {
+    const planned = decodeStoredPlan(inputs.plan);
+    const outcome = await convergeSubscription(portal, id, planned, options).catch((error: unknown) => {
       // Refused or failed before an outcome: whatever this command saw of it is no longer worth planning from.
       session.forget(id);
       throw error;
@@ -224,7 +226,8 @@ async function applyPlan(inputs: CheckedInputs): Promise<SubscriptionSeatsOutput
     const seen = summarizeObservedSeats(outcome.after, skus, new Date());
     if (!outcome.order) return { ...declared, plan: inputs.plan, ...seen };
     const replanned = planSubscription(toDesiredSubscription(declared), {}, outcome.after, clock.now());
-    const outputs = toOrderOutputs(declared, inputs.plan as SubscriptionPlan, replanned, outcome.order, outcome.lineResults, seen);
+    // converge refused an absent plan (PLAN_MISSING) before ordering.
+    const outputs = toOrderOutputs(declared, planned!, replanned, outcome.order, outcome.lineResults, seen);
     const order = outcome.order;
     if (order.status === "error") {
       const reason = `order ${order.id} failed: ${order.error ? `${order.error.code}: ${order.error.message}` : "the portal reported an error"}`;

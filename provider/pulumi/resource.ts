@@ -18,6 +18,7 @@ import type { LineResult, Money } from "../core/model";
 export type { LineResult } from "../core/model";
 import { describeMonthlyCost, describeMonthlyTotals, describePlanChanges, formatFinding, formatMoney, type MonthlyCostWords } from "../core/describe";
 import { hasOrderLines, hasViolation } from "../core/plan/plan-status";
+import { decodeStoredPlan } from "../core/plan/stored-plan";
 import { computeTotals } from "../core/plan/totals";
 
 /** The Pulumi type token of the resource (`pulumi-nodejs:dynamic:SubscriptionSeats`). */
@@ -75,7 +76,10 @@ export class SubscriptionSeats extends pulumi.CustomResource {
   declare readonly name: pulumi.Output<string | undefined>;
   declare readonly licenses: pulumi.Output<Record<string, number | SeatTarget>>;
   declare readonly settings: pulumi.Output<SubscriptionSeatsSettings | undefined>;
-  /** The plan computed by `check` against the subscription as read during this preview/update. */
+  /**
+   * The plan computed by `check` against the subscription as read during this preview/update (state holds it as
+   * compact JSON text, see docs/provider.md; this output is the decoded plan).
+   */
   declare readonly plan: pulumi.Output<SubscriptionPlan>;
   /** The last order placed (absent when nothing had to change). */
   declare readonly orderId: pulumi.Output<string | undefined>;
@@ -90,30 +94,43 @@ export class SubscriptionSeats extends pulumi.CustomResource {
   declare readonly revision: pulumi.Output<string>;
 
   constructor(name: string, args: SubscriptionSeatsArgs, opts?: pulumi.CustomResourceOptions) {
-    // What pulumi.dynamic.Resource does (same type token, so existing stacks keep their resources), with the
-    // provider text above instead of the serializer's.
-    super(
-      `pulumi-nodejs:dynamic:${SUBSCRIPTION_SEATS_TYPE}`,
-      name,
-      {
-        __provider: SUBSCRIPTION_SEATS_PROVIDER_TEXT,
-        subscriptionId: args.subscriptionId,
-        name: args.name,
-        licenses: args.licenses,
-        settings: args.settings ?? {},
-        source: args.source,
-        plan: undefined,
-        orderId: undefined,
-        orderStatus: undefined,
-        charge: undefined,
-        refund: undefined,
-        lineResults: undefined,
-        limits: undefined,
-        usage: undefined,
-        revision: undefined,
-      },
-      opts,
-    );
+    // The SDK wraps 4 promises per property in debuggablePromise, which formats `new Error().stack` for each
+    // (through source maps): 60 traces per resource, most of the program's CPU at 1,000 subscriptions
+    // (docs/benchmarks.md). They only serve the SDK's leaked-promise report; the stack trace the engine records
+    // for the resource is captured apart, with its own limit.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      // What pulumi.dynamic.Resource does (same type token, so existing stacks keep their resources), with the
+      // provider text above instead of the serializer's.
+      super(
+        `pulumi-nodejs:dynamic:${SUBSCRIPTION_SEATS_TYPE}`,
+        name,
+        {
+          __provider: SUBSCRIPTION_SEATS_PROVIDER_TEXT,
+          subscriptionId: args.subscriptionId,
+          name: args.name,
+          licenses: args.licenses,
+          settings: args.settings ?? {},
+          source: args.source,
+          plan: undefined,
+          orderId: undefined,
+          orderStatus: undefined,
+          charge: undefined,
+          refund: undefined,
+          lineResults: undefined,
+          limits: undefined,
+          usage: undefined,
+          revision: undefined,
+        },
+        opts,
+      );
+      // One property value in state instead of ~60 (core/plan/stored-plan.ts); programs read the plan itself.
+      const stored = this.plan as pulumi.Output<unknown>;
+      Object.defineProperty(this, "plan", { value: stored.apply((value) => decodeStoredPlan(value) as SubscriptionPlan), enumerable: true });
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
   }
 }
 

@@ -6,16 +6,16 @@
  * --expect-no-changes passes. No secret reaches the output or the state.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { startSeatsBackend, type Scenario, type SeatsBackend } from "../helpers/backends";
 import { createPulumiProject, type PulumiProject } from "../helpers/pulumi-project";
+import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
 
 const SEATS_TYPE = "pulumi-nodejs:dynamic:SubscriptionSeats";
 
 interface PreviewStep {
   op: string;
   urn: string;
-  newState?: { type: string; inputs?: { plan?: SubscriptionPlan } };
+  newState?: { type: string; inputs?: { plan?: string } };
 }
 
 let b: SeatsBackend;
@@ -63,7 +63,7 @@ describe.sequential("a CloudBlue stack with the real pulumi CLI", { timeout: 300
     expectNoSecret(json.output);
     const steps = (JSON.parse(json.stdout) as { steps: PreviewStep[] }).steps.filter((step) => step.newState?.type === SEATS_TYPE);
     expect(steps.map((step) => step.op)).toEqual(["create", "create", "create"]);
-    const plans = Object.fromEntries(steps.map((step) => [step.urn.split("::").pop()!, step.newState!.inputs!.plan!]));
+    const plans = Object.fromEntries(steps.map((step) => [step.urn.split("::").pop()!, decodeStoredPlan(step.newState!.inputs!.plan)!]));
     expect(plans[b.id("cli")].orderLines).toEqual([]);
     for (const scenario of ["apply", "check"] as Scenario[]) {
       const plan = plans[b.id(scenario)];

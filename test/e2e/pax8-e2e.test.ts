@@ -9,13 +9,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { PAX8_RENEWAL_WINDOW_NOW, PRODUCT, startPax8Fixture, SUB, type Pax8Fixture } from "../helpers/pax8-fixture";
 import { createPulumiProject, type PulumiProject } from "../helpers/pulumi-project";
+import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
 
 const SEATS_TYPE = "pulumi-nodejs:dynamic:SubscriptionSeats";
 
 interface PreviewStep {
   op: string;
   urn: string;
-  newState?: { type: string; inputs?: { plan?: SubscriptionPlan } };
+  newState?: { type: string; inputs?: { plan?: string } };
 }
 
 let f: Pax8Fixture;
@@ -50,7 +51,7 @@ async function previewPlans(): Promise<Record<string, SubscriptionPlan>> {
   expect(json.code, json.output).toBe(0);
   expectNoSecret(json.output);
   const steps = (JSON.parse(json.stdout) as { steps: PreviewStep[] }).steps.filter((step) => step.newState?.type === SEATS_TYPE);
-  return Object.fromEntries(steps.map((step) => [step.urn.split("::").pop()!, step.newState!.inputs!.plan!]));
+  return Object.fromEntries(steps.map((step) => [step.urn.split("::").pop()!, decodeStoredPlan(step.newState!.inputs!.plan)!]));
 }
 
 describe.sequential("a Pax8 stack with the real pulumi CLI", { timeout: 300_000 }, () => {

@@ -5,9 +5,9 @@
  * being managed without any order. The steps run in order on one stack, as a user would run them.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { buildE2eFixture, getLimits, waitForOrdersSettled, withEmbeddedPortal } from "../helpers/pulumi-fixture";
 import { createPulumiProject, getUpChanges, type PulumiProject } from "../helpers/pulumi-project";
+import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
 
 const SEATS = `subscriptions:
   - id: sub-a
@@ -25,7 +25,7 @@ const SEATS_TYPE = "pulumi-nodejs:dynamic:SubscriptionSeats";
 interface PreviewStep {
   op: string;
   urn: string;
-  newState?: { type: string; inputs?: { plan?: SubscriptionPlan } };
+  newState?: { type: string; inputs?: { plan?: string } };
 }
 
 let project: PulumiProject;
@@ -44,7 +44,7 @@ describe.sequential("a stack's life with the real pulumi CLI", { timeout: 300_00
     expect(json.code, json.output).toBe(0);
     const steps = (JSON.parse(json.stdout) as { steps: PreviewStep[] }).steps.filter((step) => step.newState?.type === SEATS_TYPE);
     expect(steps.map((step) => step.op)).toEqual(["create", "create"]);
-    const plans = Object.fromEntries(steps.map((step) => [step.urn.split("::").pop(), step.newState!.inputs!.plan!]));
+    const plans = Object.fromEntries(steps.map((step) => [step.urn.split("::").pop(), decodeStoredPlan(step.newState!.inputs!.plan)!]));
     // 20 of 31 days left: 2 x 5.60 x 20/31 = 7.23; 2 x 3.70 x 20/31 = 4.77.
     const lines = plans["sub-a"].lines.map((l) => [l.sku, l.currentLimit, l.desired, l.effective, l.charge.amount, l.refund.amount]);
     expect(lines.sort()).toEqual([

@@ -4,7 +4,7 @@
  * takes effect; an invalid seats.yaml fails the preview at file:line:col and nothing is ordered.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SubscriptionPlan } from "../../provider/core/plan/types";
+import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
 import { buildE2eFixture, E2E_RENEWAL, getLimits, waitForOrdersSettled, withEmbeddedPortal } from "../helpers/pulumi-fixture";
 import { createPulumiProject, type PulumiProject } from "../helpers/pulumi-project";
 
@@ -47,10 +47,10 @@ describe.sequential("decreases outside the refund window, and invalid input", { 
     await project.writeSeats(seatsWithPolicy("at-renewal"));
     const preview = await project.pulumi(["preview", "--json"]);
     expect(preview.code, preview.output).toBe(0);
-    const steps = (JSON.parse(preview.stdout) as { steps: Array<{ op: string; newState?: { type: string; inputs?: { plan?: SubscriptionPlan } } }> }).steps;
+    const steps = (JSON.parse(preview.stdout) as { steps: Array<{ op: string; newState?: { type: string; inputs?: { plan?: string } } }> }).steps;
     const step = steps.find((s) => s.newState?.inputs?.plan);
     expect(step?.op).toBe("create");
-    expect(step?.newState?.inputs?.plan?.lines).toMatchObject([{ sku: "exchange-p1", currentLimit: 6, desired: 4, effective: "renewal", effectiveDate: E2E_RENEWAL, refund: { amount: "0.00" } }]);
+    expect(decodeStoredPlan(step?.newState?.inputs?.plan)?.lines).toMatchObject([{ sku: "exchange-p1", currentLimit: 6, desired: 4, effective: "renewal", effectiveDate: E2E_RENEWAL, refund: { amount: "0.00" } }]);
     const text = await project.pulumi(["preview"]);
     expect(text.stdout).toContain(`exchange-p1 6 -> 4 at renewal ${E2E_RENEWAL}`);
 

@@ -8,13 +8,13 @@ import * as fs from "node:fs";
 import type * as http from "node:http";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { getDemoFixturePath, loadPortalFixture } from "../../provider/simulator/fixture";
 import { ROOT } from "../helpers/build";
 import { createSeatsUrn, prepareProviderPackage, startDynamicPlugin, type DynamicPlugin } from "../helpers/dynamic-plugin";
 import { startEngineStub, type EngineStub } from "../helpers/engine-stub";
 import { startTestPortalServer, type TestPortalServer } from "../helpers/portal-server";
 import { buildStackConfig, getCleanEnv, TOKEN } from "./seats-fixture";
+import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
 
 const FIXTURES = path.join(ROOT, "test", "fixtures", "old-state");
 const OLD_PROVIDER_TEXT = fs.readFileSync(path.join(FIXTURES, "provider-0.1.0.js"), "utf8");
@@ -61,7 +61,7 @@ describe("state written by release 0.1.0", () => {
 
     const checked = await plugin.check(urn, olds, news);
     expect(checked.failures).toEqual([]);
-    const plan = checked.inputs.plan as SubscriptionPlan;
+    const plan = decodeStoredPlan(checked.inputs.plan)!;
     // The fresh demo portal still has 20 seats: the old desired 18 is a refundable decrease of 2.
     expect(plan.orderLines).toEqual([{ sku: "m365-business-basic", quantity: 18, effective: "now" }]);
     expect(plan.refund).toEqual({ currency: "EUR", amount: "7.23" });

@@ -12,6 +12,7 @@ import { PARTNER_CENTER_SECRET_KEYS } from "../../provider/backends/partner-cent
 import { createSeatsUrn, prepareProviderPackage, secret, serializeSeatsProvider, startDynamicPlugin, type DynamicPlugin } from "../helpers/dynamic-plugin";
 import { startEngineStub, type EngineStub } from "../helpers/engine-stub";
 import { getPcId, getPcSettings, PC_NOW, PC_OFFER, PC_SECRETS, startPartnerCenterTenant, type PartnerCenterTestServer, type PcScenario } from "../helpers/partner-center-test-server";
+import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
 
 let server: PartnerCenterTestServer;
 let engine: EngineStub;
@@ -51,7 +52,7 @@ function expectNoSecret(...texts: string[]): void {
 async function checkPlan(scenario: PcScenario, seats: number): Promise<{ inputs: Record<string, unknown>; plan: SubscriptionPlan }> {
   const checked = await plugin.check(createSeatsUrn(scenario), {}, { __provider: providerText, subscriptionId: getPcId(scenario), licenses: { [PC_OFFER]: seats }, settings: {} });
   expect(checked.failures).toEqual([]);
-  return { inputs: checked.inputs, plan: checked.inputs.plan as SubscriptionPlan };
+  return { inputs: checked.inputs, plan: decodeStoredPlan(checked.inputs.plan)! };
 }
 
 async function update(scenario: PcScenario, seats: number, arm?: () => void): Promise<Record<string, unknown>> {

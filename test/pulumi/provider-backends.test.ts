@@ -10,6 +10,7 @@ import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { BACKEND_KINDS, startSeatsBackend, type Scenario, type SeatsBackend } from "../helpers/backends";
 import { createSeatsUrn, prepareProviderPackage, serializeSeatsProvider, startDynamicPlugin, type DynamicPlugin } from "../helpers/dynamic-plugin";
 import { startEngineStub, type EngineStub } from "../helpers/engine-stub";
+import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
 
 function getCleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("CSP_SEATS_")));
@@ -52,7 +53,7 @@ describe.each(BACKEND_KINDS)("the %s backend through the real plugin", (kind) =>
   async function checkPlan(scenario: Scenario, seats: { basic?: number; exchange?: number }): Promise<{ inputs: Record<string, unknown>; plan: SubscriptionPlan }> {
     const checked = await plugin.check(createSeatsUrn(scenario), {}, declared(scenario, seats));
     expect(checked.failures).toEqual([]);
-    return { inputs: checked.inputs, plan: checked.inputs.plan as SubscriptionPlan };
+    return { inputs: checked.inputs, plan: decodeStoredPlan(checked.inputs.plan)! };
   }
 
   /** Everything the plugin handed back or printed: no secret may be in it. */
@@ -94,7 +95,7 @@ describe.each(BACKEND_KINDS)("the %s backend through the real plugin", (kind) =>
     expect(orders[0]).toMatchObject({ status: "completed", lines: { [b.sku.basic]: 22, [b.sku.exchange]: 8 } });
     expect(await b.readLimits(id)).toEqual({ [b.sku.basic]: 22, [b.sku.exchange]: 8 });
     expect(created.properties).toMatchObject({ subscriptionId: id, orderStatus: "completed", limits: { [b.sku.basic]: 22, [b.sku.exchange]: 8 }, charge: first.plan.charge });
-    expect((created.properties.plan as SubscriptionPlan).orderLines).toEqual([]);
+    expect(decodeStoredPlan(created.properties.plan)!.orderLines).toEqual([]);
 
     // Nothing left to do: the same file plans no order and diff says so.
     const again = await checkPlan("apply", { basic: 22, exchange: 8 });

@@ -9,6 +9,7 @@ import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { createSeatsUrn, prepareProviderPackage, serializeSeatsProvider, startDynamicPlugin, type DynamicPlugin } from "../helpers/dynamic-plugin";
 import { startEngineStub, type EngineStub } from "../helpers/engine-stub";
 import { PAX8_RENEWAL_WINDOW_NOW, PRODUCT, startPax8Fixture, SUB, type Pax8Fixture } from "../helpers/pax8-fixture";
+import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
 
 describe("the pax8 backend through the real plugin", () => {
   let f: Pax8Fixture;
@@ -42,7 +43,7 @@ describe("the pax8 backend through the real plugin", () => {
   async function checkPlan(id: string, licenses: Record<string, number>): Promise<{ inputs: Record<string, unknown>; plan: SubscriptionPlan }> {
     const checked = await plugin.check(createSeatsUrn(id), {}, declared(id, licenses));
     expect(checked.failures).toEqual([]);
-    return { inputs: checked.inputs, plan: checked.inputs.plan as SubscriptionPlan };
+    return { inputs: checked.inputs, plan: decodeStoredPlan(checked.inputs.plan)! };
   }
 
   function expectNoSecret(...texts: string[]): void {
@@ -72,7 +73,7 @@ describe("the pax8 backend through the real plugin", () => {
     expect(early.plan.lines[0].deferred).toEqual({ windowOpens: "2026-12-01", windowCloses: "2026-12-08" });
     const created = await plugin.create(urn, early.inputs);
     // The deferred change lives in the plan the resource keeps in state.
-    expect((created.properties.plan as SubscriptionPlan).lines[0].deferred).toBeDefined();
+    expect(decodeStoredPlan(created.properties.plan)!.lines[0].deferred).toBeDefined();
     expect(f.pax8.changes.filter((c) => c.subscriptionId === SUB.exchange)).toEqual([]);
     expect((await plugin.diff(urn, SUB.exchange, created.properties, (await checkPlan(SUB.exchange, { [PRODUCT.exchange]: 4 })).inputs)).changes).toBe("none");
 

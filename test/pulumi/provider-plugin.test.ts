@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Order, Subscription } from "../../provider/core/model";
-import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { createSeatsUrn, startDynamicPlugin } from "../helpers/dynamic-plugin";
 import { buildStackConfig, getCleanEnv, PROCESSING_DELAY_MS, startSeatsHarness, TOKEN, type SeatsHarness } from "./seats-fixture";
+import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
 
 let h: SeatsHarness;
 
@@ -63,7 +63,7 @@ describe("check and diff (what a preview runs)", () => {
     // +2 m365-basic now; -2 exchange-p1, outside its window: scheduled for renewal at no charge.
     const checked = await h.plugin.check(urn, {}, declared("sub-apply", { "m365-basic": 22, "exchange-p1": 4 }));
     expect(checked.failures).toEqual([]);
-    const plan = checked.inputs.plan as SubscriptionPlan;
+    const plan = decodeStoredPlan(checked.inputs.plan)!;
     const byKey = Object.fromEntries(plan.lines.map((l) => [`${l.sku}/${l.effective}`, l]));
     // 2 seats x 5.60 EUR x 20 of 31 days (2026-05-12 .. 2026-06-01) = 7.2258 -> 7.23
     expect(byKey["m365-basic/now"]).toMatchObject({ currentLimit: 20, desired: 22, action: "up", effectiveDate: "2026-05-12", charge: { currency: "EUR", amount: "7.23" } });
@@ -86,7 +86,7 @@ describe("check and diff (what a preview runs)", () => {
   it("reports no change when the plan has no order lines, whatever the inputs look like", async () => {
     const urn = createSeatsUrn("sub-apply");
     const unchanged = await h.plugin.check(urn, {}, declared("sub-apply", { "m365-basic": 20, "exchange-p1": 6 }));
-    expect((unchanged.inputs.plan as SubscriptionPlan).orderLines).toEqual([]);
+    expect(decodeStoredPlan(unchanged.inputs.plan)!.orderLines).toEqual([]);
     // Old state saying 10 seats would make a naive input diff report a change; the plan decides.
     const diff = await h.plugin.diff(urn, "sub-apply", { licenses: { "m365-basic": 10 }, limits: { "m365-basic": 10 } }, unchanged.inputs);
     expect(diff.changes).toBe("none");
@@ -124,7 +124,7 @@ describe("create and update (what `pulumi up` runs)", () => {
   it("adopts the subscription with ONE order carrying every line, waits for it with progress, verifies and records it", async () => {
     const urn = createSeatsUrn("sub-apply");
     const checked = await h.plugin.check(urn, {}, declared("sub-apply", { "m365-basic": 22, "exchange-p1": 4 }, { notifyEmail: "it@contoso.example" }));
-    const plan = checked.inputs.plan as SubscriptionPlan;
+    const plan = decodeStoredPlan(checked.inputs.plan)!;
     const ordersBefore = h.count(ORDERS);
     const created = await h.plugin.create(urn, checked.inputs);
 
@@ -169,7 +169,7 @@ describe("create and update (what `pulumi up` runs)", () => {
     });
     expect(outs.appliedPlan).not.toHaveProperty("lines");
     // Re-planned after the order: nothing left to do, so a later no-op run shows no charge.
-    expect((outs.plan as SubscriptionPlan).orderLines).toEqual([]);
+    expect(decodeStoredPlan(outs.plan)!.orderLines).toEqual([]);
     expect(JSON.stringify(outs)).not.toContain(TOKEN);
 
     // Progress went to the engine, in order, while the order was processed.
@@ -192,7 +192,7 @@ describe("create and update (what `pulumi up` runs)", () => {
   it("refuses a plan made against an older revision and orders nothing", async () => {
     const urn = createSeatsUrn("sub-stale");
     const checked = await h.plugin.check(urn, {}, declared("sub-stale", { "m365-basic": 25 }));
-    expect((checked.inputs.plan as SubscriptionPlan).orderLines).toHaveLength(1);
+    expect(decodeStoredPlan(checked.inputs.plan)!.orderLines).toHaveLength(1);
     await changeOutOfBand("sub-stale", "exchange-p1", 7);
     const ordersBefore = (await listOrders("sub-stale")).length;
     const postsBefore = h.count(ORDERS);
@@ -233,7 +233,7 @@ describe("read and delete (`pulumi refresh`, `pulumi destroy`)", () => {
 
     // The file still says 18: the next preview plans 24 -> 18; the 6 seats just added are refundable now.
     const next = await h.plugin.check(urn, refreshed.inputs!, desired);
-    const plan = next.inputs.plan as SubscriptionPlan;
+    const plan = decodeStoredPlan(next.inputs.plan)!;
     expect(plan.orderLines).toEqual([{ sku: "m365-basic", quantity: 18, effective: "now" }]);
     expect(Number(plan.refund.amount)).toBeGreaterThan(0);
     expect((await h.plugin.diff(urn, "sub-drift", refreshed.properties, next.inputs)).changes).toBe("some");
@@ -288,7 +288,7 @@ describe("configure (stack config over the environment)", () => {
       } else {
         const checked = await attempt;
         expect(checked.failures).toEqual([]);
-        expect((checked.inputs.plan as SubscriptionPlan).orderLines).toEqual([{ sku: "m365-basic", quantity: 21, effective: "now" }]);
+        expect(decodeStoredPlan(checked.inputs.plan)!.orderLines).toEqual([{ sku: "m365-basic", quantity: 21, effective: "now" }]);
       }
     } finally {
       await plugin.close();

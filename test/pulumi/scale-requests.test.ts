@@ -7,13 +7,13 @@
  */
 import type * as http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import type { PortalFixture } from "../../provider/simulator/fixture";
 import { createSeatsUrn, prepareProviderPackage, secret, serializeSeatsProvider, startDynamicPlugin, type DynamicPlugin } from "../helpers/dynamic-plugin";
 import { startEngineStub, type EngineStub } from "../helpers/engine-stub";
 import { FIXTURE_SUBSCRIPTION_BASE } from "../helpers/fixture-base";
 import { startTestPortalServer, type TestPortalServer } from "../helpers/portal-server";
 import { getCleanEnv, TOKEN } from "./seats-fixture";
+import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
 
 const COUNT = 250;
 const PAGE_SIZE = 100;
@@ -81,7 +81,7 @@ describe(`${COUNT} subscriptions over the http backend`, { timeout: 180_000 }, (
     const diffs = await Promise.all(ids.map((id, i) => plugin.diff(createSeatsUrn(id), id, {}, checked[i].inputs)));
     expect(checked.every((c) => c.failures.length === 0)).toBe(true);
     expect(diffs.filter((d) => d.changes === "some")).toHaveLength(10);
-    expect((checked[0].inputs.plan as SubscriptionPlan).lines).toEqual([expect.objectContaining({ sku: "m365-basic", currentLimit: 5, desired: 6, charge: { currency: "EUR", amount: "3.61" } })]);
+    expect(decodeStoredPlan(checked[0].inputs.plan)!.lines).toEqual([expect.objectContaining({ sku: "m365-basic", currentLimit: 5, desired: 6, charge: { currency: "EUR", amount: "3.61" } })]);
     expect(requests.length).toBeLessThanOrEqual(PAGES + 2);
     expect(countRequests((r) => r === "GET /v1/subscriptions")).toBe(PAGES);
     // The portal's time came with the listing (X-Portal-Time): no extra request for it.
@@ -114,27 +114,27 @@ describe(`${COUNT} subscriptions over the http backend`, { timeout: 180_000 }, (
     expect(again.inputs).toEqual(stored);
     // Something to order: a fresh plan with its own checkedAt.
     const changed = await next.check(createSeatsUrn(ids[150]), stored, declared(ids[150], 6));
-    expect((changed.inputs.plan as SubscriptionPlan).orderLines).toHaveLength(1);
+    expect(decodeStoredPlan(changed.inputs.plan)!.orderLines).toHaveLength(1);
     expect(changed.inputs.checkedAt).not.toBe(stored.checkedAt);
   });
 
   it("the next command's preview sees a change made in the portal after the last one (no snapshot across commands)", async () => {
     const first = await startCommand();
     const before = await first.check(createSeatsUrn(ids[100]), {}, declared(ids[100], 5));
-    expect((before.inputs.plan as SubscriptionPlan).orderLines).toEqual([]);
+    expect(decodeStoredPlan(before.inputs.plan)!.orderLines).toEqual([]);
     const current = await portal.portal.getSubscription(ids[100]);
     await portal.portal.placeOrder({ subscriptionId: ids[100], expectedRevision: current.revision, lines: [{ sku: "m365-basic", quantity: 8, effective: "now" }], idempotencyKey: "scale-oob-1" });
 
     const next = await startCommand();
     const after = await next.check(createSeatsUrn(ids[100]), {}, declared(ids[100], 5));
-    expect((after.inputs.plan as SubscriptionPlan).orderLines).toEqual([{ sku: "m365-basic", quantity: 5, effective: "now" }]);
+    expect(decodeStoredPlan(after.inputs.plan)!.orderLines).toEqual([{ sku: "m365-basic", quantity: 5, effective: "now" }]);
   });
 
   it("an up never orders from the snapshot: a change made after the listing is caught by the fresh read (PLAN_STALE)", async () => {
     const plugin = await startCommand();
     const id = ids[200];
     const checked = await plugin.check(createSeatsUrn(id), {}, declared(id, 7));
-    expect((checked.inputs.plan as SubscriptionPlan).orderLines).toHaveLength(1);
+    expect(decodeStoredPlan(checked.inputs.plan)!.orderLines).toHaveLength(1);
     const current = await portal.portal.getSubscription(id);
     await portal.portal.placeOrder({ subscriptionId: id, expectedRevision: current.revision, lines: [{ sku: "m365-basic", quantity: 9, effective: "now" }], idempotencyKey: "scale-oob-2" });
     const orders = (await portal.portal.listOrders({ subscriptionId: id })).length;
@@ -143,6 +143,6 @@ describe(`${COUNT} subscriptions over the http backend`, { timeout: 180_000 }, (
     expect(await portal.portal.listOrders({ subscriptionId: id })).toHaveLength(orders);
     // The refused plan's snapshot entry is dropped: a check in the same command reads the subscription again.
     const again = await plugin.check(createSeatsUrn(id), {}, declared(id, 7));
-    expect((again.inputs.plan as SubscriptionPlan).revision).toBe((await portal.portal.getSubscription(id)).revision);
+    expect(decodeStoredPlan(again.inputs.plan)!.revision).toBe((await portal.portal.getSubscription(id)).revision);
   });
 });

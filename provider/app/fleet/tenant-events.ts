@@ -9,6 +9,7 @@ import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { describePlanChanges } from "../../core/describe";
 import { isLineDrifted } from "../../core/drift";
 import type { DriftedSubscription, FleetOperation, TenantChange, TenantError, TenantOutcome } from "../../core/fleet-types";
+import { decodeStoredPlan } from "../../core/plan/stored-plan";
 import { computeTotals } from "../../core/plan/totals";
 import type { PlanFinding, SubscriptionPlan } from "../../core/plan/types";
 
@@ -87,8 +88,8 @@ export function summarizeTenantEvents(operation: FleetOperation, events: readonl
     const pre = event.resourcePreEvent?.metadata;
     if (!refreshing && isSeatsStep(pre)) {
       steps[pre.op] = (steps[pre.op] ?? 0) + 1;
-      const plan = pre.new?.inputs?.plan as SubscriptionPlan | undefined;
-      if (plan && typeof plan === "object" && Array.isArray(plan.orderLines)) plans.set(pre.urn, plan);
+      const plan = decodeStoredPlan(pre.new?.inputs?.plan);
+      if (plan) plans.set(pre.urn, plan);
     }
     const outputs = event.resOutputsEvent?.metadata;
     if (refreshing && isSeatsStep(outputs)) {
