@@ -26,7 +26,8 @@ import { resolvePlanningClock, type RuntimeConfig } from "./runtime-config";
 /**
  * Backends whose `listSubscriptions` is a bulk read (one request per page). CloudBlue's SimpleAPI has no bulk
  * products read: its listing loads every subscription of the account one by one, so a check there reads only its
- * own subscription, as before.
+ * own subscription; the CloudBlue backend bounds the requests all checks of the command have in flight
+ * (csp-seats:concurrency, backends/cloudblue/cloudblue-session.ts).
  */
 const BULK_LISTING: ReadonlySet<BackendKind> = new Set(["embedded", "http"]);
 

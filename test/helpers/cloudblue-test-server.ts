@@ -6,7 +6,8 @@
  * properties must not come back), all with ajv. Every mismatch is recorded in `violations`; tests assert none.
  *
  * State: subscriptions, a product catalog, orders that complete after N polls (and then change the limits),
- * tokens that expire. Faults on demand: 429 with Retry-After, 5xx, expired tokens (401), an order ending in
+ * tokens that expire. Counters: every request with when it arrived (`requests`), and how many were in flight at
+ * once (`inFlight`, `maxInFlight`). Faults on demand: 429 with Retry-After, 5xx, expired tokens (401), an order ending in
  * error, and a POST /orders whose reply is lost after the order was created.
  */
 import * as fs from "node:fs";
@@ -180,6 +181,8 @@ export interface RecordedRequest {
   readonly headers: http.IncomingHttpHeaders;
   readonly body: unknown;
   readonly status: number;
+  /** When the request arrived (Date.now()): how long a client waited before a retry, without timing the test. */
+  readonly receivedAt: number;
 }
 
 /** Prices a change of one product: the details the estimate and the order carry. */
@@ -197,6 +200,8 @@ export interface CloudBlueTestServerOptions {
   /** Server time (order creation dates, token expiry). Default: wall clock. */
   readonly now?: () => Date;
   readonly priceChange?: PriceChange;
+  /** Milliseconds every answer takes (a gateway's latency), so concurrent requests overlap and `maxInFlight` shows how many a client sends at once. Default 0. */
+  readonly latencyMs?: number;
 }
 
 /** Multiplies a decimal string by an integer and a decimal factor, exactly, printed with 4 decimals (CloudBlue sends more digits than the currency has). */
@@ -272,6 +277,9 @@ export class CloudBlueTestServer {
   readonly subscriptions = new Map<string, CbSubscriptionDetailed>();
   readonly orders = new Map<string, StoredOrder>();
   url = "";
+  /** Requests being answered right now, and the most there ever were at once (resetCounters sets it to 0). */
+  inFlight = 0;
+  maxInFlight = 0;
   private readonly options: CloudBlueTestServerOptions;
   private readonly server: http.Server;
   private readonly tokens = new Map<string, number>();
@@ -287,6 +295,9 @@ export class CloudBlueTestServer {
     for (const sub of options.subscriptions) this.subscriptions.set(sub.id!, structuredClone(sub));
     for (const order of options.orders ?? []) this.orders.set(order.id!, { order: structuredClone(order), polls: 0 });
     this.server = http.createServer((req, res) => {
+      this.inFlight += 1;
+      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      res.once("close", () => (this.inFlight -= 1));
       this.handle(req, res).catch((error: unknown) => {
         this.violations.push(`server error: ${error instanceof Error ? error.stack : String(error)}`);
         if (!res.headersSent) this.send(res, "GET", "", 500, { message: "test server failure" });
@@ -327,6 +338,12 @@ export class CloudBlueTestServer {
     this.tokens.clear();
   }
 
+  /** Forgets the requests received so far and the in-flight high-water mark (violations stay). */
+  resetCounters(): void {
+    this.requests.length = 0;
+    this.maxInFlight = this.inFlight;
+  }
+
   /** Requests received for `METHOD /template`. */
   count(route: string): number {
     return this.requests.filter((r) => r.route === route).length;
@@ -351,6 +368,7 @@ export class CloudBlueTestServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const method = (req.method ?? "GET").toUpperCase();
     const chunks: Buffer[] = [];
@@ -365,9 +383,10 @@ export class CloudBlueTestServer {
       }
     }
     const query = Object.fromEntries(url.searchParams.entries());
+    if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     const found = this.contract.find(method, url.pathname);
     const record = (status: number): void => {
-      this.requests.push({ method, route: found ? `${method} ${found.op.template}` : `${method} ${url.pathname}`, path: url.pathname, query, headers: req.headers, body, status });
+      this.requests.push({ method, route: found ? `${method} ${found.op.template}` : `${method} ${url.pathname}`, path: url.pathname, query, headers: req.headers, body, status, receivedAt });
     };
     if (!found) {
       this.violations.push(`request ${method} ${url.pathname}: no such operation in SimpleAPI 1.15`);

@@ -14,16 +14,16 @@ import type { Order, OrderLineRequest, PlaceOrderRequest } from "../../core/mode
 import { checkLineChange } from "../../core/rules";
 import { isOutcomeUnknown } from "../shared/http-client";
 import { waitForOrder } from "../shared/order-wait";
-import type { HttpClient } from "../shared/http-client";
 import { assertKnownSkus, buildChangeOrder, combineOrders, describeOrderFailure, groupByEffective, mapOrder } from "./map-order";
 import { mapSubscriptionStatus } from "./map-status";
 import { isOrderForKey, type OrderMarker } from "./order-marker";
 import type { CloudBlueReader, LoadedSubscription } from "./cloudblue-reads";
+import type { SimpleApi } from "./cloudblue-session";
 import type { CbOrderDetailed } from "./simpleapi-types";
 
 /** What placing needs from the portal. */
 export interface CloudBlueOrderContext {
-  readonly api: HttpClient;
+  readonly api: SimpleApi;
   readonly reader: CloudBlueReader;
   readonly now: () => Date;
   readonly log: (line: string) => void;
@@ -74,15 +74,15 @@ function checkBeforeOrdering(loaded: LoadedSubscription, request: PlaceOrderRequ
 
 /**
  * Places the order(s) for `request` and returns them as placed (combined into one Order when there are two).
- * A replayed idempotency key returns the orders already placed for it and places nothing.
+ * A replayed idempotency key returns the orders already placed for it and places nothing. `justRead` is the
+ * subscription as the caller read it a moment ago (converge's fresh read), so it is not read twice.
  */
-export async function placeCloudBlueOrder(context: CloudBlueOrderContext, request: PlaceOrderRequest): Promise<Order> {
+export async function placeCloudBlueOrder(context: CloudBlueOrderContext, request: PlaceOrderRequest, justRead?: LoadedSubscription): Promise<Order> {
   if (typeof request.idempotencyKey !== "string" || request.idempotencyKey.trim() === "") {
     throw new CspSeatsError("PORTAL_BAD_REQUEST", "an order needs an idempotency key", "Derive it from the plan (csp-seats does); it is what prevents a second order.", { status: 400 });
   }
   const { reader } = context;
-  const usage = await reader.loadUsage();
-  let loaded = await reader.load(request.subscriptionId, usage);
+  let loaded = justRead ?? (await reader.load(request.subscriptionId, await reader.loadUsage()));
   assertKnownSkus(loaded.raw, request.lines);
   const groups = groupByEffective(request.lines);
   const parts: OrderPart[] = (["now", "renewal"] as const)
@@ -104,7 +104,7 @@ export async function placeCloudBlueOrder(context: CloudBlueOrderContext, reques
       context.log(`cloudblue: order ${found.orderNumber ?? found.id} already placed for this idempotency key; not placing another`);
       placed = await reader.fetchOrder(found.id);
     } else {
-      if (orders.length > 0) loaded = await reader.load(request.subscriptionId, usage);
+      if (orders.length > 0) loaded = await reader.load(request.subscriptionId, await reader.loadUsage());
       placed = await submit(context, loaded, part, request);
     }
     const order = mapOrder(placed, loaded.subscription.currency);

@@ -19,11 +19,14 @@ import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../por
 import { summarise } from "./amounts";
 import { checkRevision, placeCloudBlueOrder } from "./cloudblue-orders";
 import { mapWithConcurrency } from "../shared/concurrency";
-import { CloudBlueReader, toSpecDateTime } from "./cloudblue-reads";
+import { CloudBlueReader, toSpecDateTime, type LoadedSubscription } from "./cloudblue-reads";
 import { CloudBlueSession } from "./cloudblue-session";
 import { assertKnownSkus, buildChangeOrder, combineOrders, groupByEffective, mapPricedLines } from "./map-order";
 import { isOrderForKey } from "./order-marker";
 import type { CbOrder, CbOrderDetailed, CbSubscription } from "./simpleapi-types";
+
+/** How long a read stays good for the estimate or order that follows it (converge's read, then its order). */
+const JUST_READ_MS = 30_000;
 
 /** How the CloudBlue backend behaves beyond its config; everything has a default. */
 export interface CloudBluePortalOptions {
@@ -45,8 +48,6 @@ export interface CloudBluePortalOptions {
   readonly pageSize?: number;
   /** Bounds of every list read (pages, items, time); defaults in shared/paginate.ts (items: 100,000). */
   readonly pagination?: Partial<PaginationLimits>;
-  /** Subscriptions fetched in parallel by listSubscriptions. Default 4. */
-  readonly concurrency?: number;
   /** How far back listOrders looks. Default 30 days. */
   readonly orderLookbackDays?: number;
   /** Attempts of `POST /orders` refused with 429 (refused = not placed, so repeating is safe). Default 3. */
@@ -63,6 +64,8 @@ export class CloudBluePortal implements Portal {
   private readonly session: CloudBlueSession;
   private readonly reader: CloudBlueReader;
   private readonly graph: GraphClient | undefined;
+  /** The last read of each subscription by getSubscription, for the estimate or order that follows it at once. */
+  private readonly justRead = new Map<string, { readonly loaded: LoadedSubscription; readonly at: number }>();
   private closed = false;
 
   constructor(config: CloudBlueConfig, options: CloudBluePortalOptions = {}) {
@@ -75,7 +78,7 @@ export class CloudBluePortal implements Portal {
     };
     this.session = new CloudBlueSession(config, { clock: this.clock, log: (line) => this.log(line), ...http });
     this.graph = config.graph ? createGraphClient({ ...config.graph, clock: this.clock, ...http, ...(options.pagination ? { pagination: options.pagination } : {}) }) : undefined;
-    this.reader = new CloudBlueReader(this.session.api, config, this.clock, this.graph, options.pageSize ?? 100, options.pagination);
+    this.reader = new CloudBlueReader(this.session.api, config, this.clock, this.graph, options.pageSize ?? 100, options.pagination, this.session.shared.limits);
   }
 
   async listSubscriptions(options: ListSubscriptionsOptions = {}): Promise<Subscription[]> {
@@ -83,16 +86,19 @@ export class CloudBluePortal implements Portal {
     const ids = options.ids
       ? [...options.ids]
       : (await this.reader.listAll<CbSubscription>("/subscriptions", { ...this.reader.customerQuery(options.customerId) })).map((s) => s.id!).filter(Boolean);
-    const loaded = await mapWithConcurrency(ids, this.options.concurrency ?? 4, (id) => this.reader.load(id, usage));
+    // The shared limiter bounds the requests; this only keeps the queue of loads as short as the limit.
+    const loaded = await mapWithConcurrency(ids, this.session.shared.limiter.limit, (id) => this.reader.load(id, usage));
     return loaded.map((entry) => entry.subscription).filter((s) => !options.customerId || s.customerId === options.customerId);
   }
 
   async getSubscription(id: string): Promise<Subscription> {
-    return (await this.reader.load(id, await this.reader.loadUsage())).subscription;
+    const loaded = await this.reader.load(id, await this.reader.loadUsage());
+    this.justRead.set(id, { loaded, at: performance.now() });
+    return loaded.subscription;
   }
 
   async estimateOrder(request: OrderRequest): Promise<OrderEstimate> {
-    const loaded = await this.reader.load(request.subscriptionId, await this.reader.loadUsage());
+    const loaded = this.takeJustRead(request.subscriptionId) ?? (await this.reader.load(request.subscriptionId, await this.reader.loadUsage()));
     checkRevision(loaded, request.expectedRevision);
     assertKnownSkus(loaded.raw, request.lines);
     const groups = groupByEffective(request.lines);
@@ -119,6 +125,7 @@ export class CloudBluePortal implements Portal {
         ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
       },
       request,
+      this.takeJustRead(request.subscriptionId),
     );
   }
 
@@ -139,7 +146,7 @@ export class CloudBluePortal implements Portal {
     const list = (await this.reader.listAll<CbOrder>("/orders", query)).filter(
       (order) => key === undefined || isOrderForKey(order, key) || isOrderForKey(order, `${key}#now`) || isOrderForKey(order, `${key}#renewal`),
     );
-    const details = await mapWithConcurrency(list, this.options.concurrency ?? 4, (order) => this.reader.fetchOrder(order.id!));
+    const details = await mapWithConcurrency(list, this.session.shared.limiter.limit, (order) => this.reader.fetchOrder(order.id!));
     return details.map((order) => this.reader.mapDetailed(order));
   }
 
@@ -152,6 +159,16 @@ export class CloudBluePortal implements Portal {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([this.session.close(), this.graph?.close()]);
+  }
+
+  /**
+   * The read getSubscription made of `id` a moment ago, once: a preview's check reads then quotes, converge reads
+   * then orders, and neither needs SimpleAPI to answer the same read twice. An older read is not reused.
+   */
+  private takeJustRead(id: string): LoadedSubscription | undefined {
+    const entry = this.justRead.get(id);
+    this.justRead.delete(id);
+    return entry && performance.now() - entry.at <= JUST_READ_MS ? entry.loaded : undefined;
   }
 
   private log(line: string): void {

@@ -10,13 +10,13 @@ import type { Order, Subscription } from "../../core/model";
 import type { CloudBlueConfig } from "./config";
 import type { GraphClient } from "../graph/graph-client";
 import { buildSkuUsageLookup, type SkuUsage } from "../graph/sku-usage";
-import type { HttpClient } from "../shared/http-client";
 import { collectPages, type PaginationLimits } from "../shared/paginate";
 import { checkArray, checkObject, checkOptionalQuantity } from "../shared/vendor-values";
 import { CLOUDBLUE_VENDOR, atCloudBlue } from "./check-values";
 import { mapOrder } from "./map-order";
 import { DEFAULT_PRODUCT_LIMITS, mapSubscription, parseProductLimits, type ProductLimits } from "./map-subscription";
 import { RECENT_ORDER_HOURS } from "./order-marker";
+import type { SimpleApi } from "./cloudblue-session";
 import type { CbOrder, CbOrderDetailed, CbProduct, CbResultList, CbSubscriptionDetailed } from "./simpleapi-types";
 
 /** A raw subscription with what mapping needs. */
@@ -34,17 +34,16 @@ export function toSpecDateTime(at: Date): string {
   return at.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** The read side of the CloudBlue backend (the catalog limits are cached per mpn for the portal's life). */
+/** The read side of the CloudBlue backend (the catalog limits are cached per mpn in `limitsCache`, one command's). */
 export class CloudBlueReader {
-  private readonly limitsCache = new Map<string, Promise<ProductLimits>>();
-
   constructor(
-    private readonly api: HttpClient,
+    private readonly api: SimpleApi,
     private readonly config: CloudBlueConfig,
     private readonly clock: Clock,
     private readonly graph: GraphClient | undefined,
     private readonly pageSize: number,
     private readonly pagination: Partial<PaginationLimits> = {},
+    private readonly limitsCache = new Map<string, Promise<ProductLimits>>(),
   ) {}
 
   /** `{ customerId }` for list queries: the given customer, else the configured one, else none. */

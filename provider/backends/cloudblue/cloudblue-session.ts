@@ -5,12 +5,43 @@
  * Auth: `POST /token` (Basic username:password + marketplace) -> bearer, cached until shortly before
  * `expiresInSeconds`, refreshed once on a 401. `X-Subscription-Key` goes on every call. Every secret (password,
  * subscription key, the Basic value, the token) is redacted from every error the clients produce.
+ *
+ * One command opens a portal per call (app/portal-session.ts), always over the same CloudBlueConfig object: the
+ * portals opened over it share one limiter (at most `concurrency` SimpleAPI requests in flight across every
+ * concurrent check), one token and one catalog cache (getCloudBlueShared), so N checks cost N subscription reads,
+ * not N tokens and N catalog reads, and never more requests at once than the gateway is asked to bear.
  */
 import type { Clock } from "../../core/clock";
 import { CspSeatsError } from "../../core/errors";
-import type { CloudBlueConfig } from "./config";
+import { DEFAULT_CLOUDBLUE_CONCURRENCY, type CloudBlueConfig } from "./config";
+import { createLimiter, type Limiter } from "../shared/concurrency";
 import { HttpClient, type HttpResponse, type HttpRetryInfo } from "../shared/http-client";
+import type { ProductLimits } from "./map-subscription";
 import type { CbTokenInfo } from "./simpleapi-types";
+
+/** The SimpleAPI calls the reads and orders make: every request through the shared limiter. */
+export type SimpleApi = Pick<HttpClient, "request" | "retry">;
+
+/** What every portal opened over one CloudBlueConfig object shares (see the file comment). */
+export interface CloudBlueShared {
+  readonly limiter: Limiter;
+  token: { value: string; expiresAt: number } | undefined;
+  tokenRequest: Promise<string> | undefined;
+  /** Catalog limits per mpn (`GET /products?mpn=`): the catalog does not change during a command. */
+  readonly limits: Map<string, Promise<ProductLimits>>;
+}
+
+const sharedByConfig = new WeakMap<CloudBlueConfig, CloudBlueShared>();
+
+/** The state shared by the portals opened over `config` (created by the first). */
+export function getCloudBlueShared(config: CloudBlueConfig): CloudBlueShared {
+  let shared = sharedByConfig.get(config);
+  if (!shared) {
+    shared = { limiter: createLimiter(config.concurrency ?? DEFAULT_CLOUDBLUE_CONCURRENCY), token: undefined, tokenRequest: undefined, limits: new Map() };
+    sharedByConfig.set(config, shared);
+  }
+  return shared;
+}
 
 /** Refresh the SimpleAPI token this long before it expires. */
 const TOKEN_MARGIN_MS = 60_000;
@@ -64,46 +95,53 @@ export function mapCloudBlueError(response: HttpResponse<unknown>): CspSeatsErro
 
 /** The authenticated SimpleAPI client: `api` sends every call with a valid bearer token. */
 export class CloudBlueSession {
-  /** Bearer-authenticated SimpleAPI calls. */
-  readonly api: HttpClient;
+  /** Bearer-authenticated SimpleAPI calls, at most `concurrency` in flight with those of the other portals sharing the config. */
+  readonly api: SimpleApi;
+  /** What this session shares with the other portals opened over the same config. */
+  readonly shared: CloudBlueShared;
+  private readonly bearer: HttpClient;
   private readonly auth: HttpClient;
   private readonly config: CloudBlueConfig;
   private readonly clock: Clock;
-  private token: { value: string; expiresAt: number } | undefined;
-  private tokenRequest: Promise<string> | undefined;
 
   constructor(config: CloudBlueConfig, options: CloudBlueSessionOptions) {
     this.config = config;
     this.clock = options.clock;
+    this.shared = getCloudBlueShared(config);
+    const shared = this.shared;
     const basic = Buffer.from(`${config.username}:${config.password}`).toString("base64");
     const common = {
       baseUrl: config.endpoint,
-      secrets: () => [config.password, config.subscriptionKey, basic, ...(this.token ? [this.token.value] : [])],
+      secrets: () => [config.password, config.subscriptionKey, basic, ...(shared.token ? [shared.token.value] : [])],
       mapError: mapCloudBlueError,
       ...(options.sleep ? { sleep: options.sleep } : {}),
       ...(options.retries !== undefined ? { retries: options.retries } : {}),
       ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     };
     this.auth = new HttpClient({ ...common, headers: () => ({ "x-subscription-key": config.subscriptionKey, authorization: `Basic ${basic}` }) });
-    this.api = new HttpClient({
+    const bearer = new HttpClient({
       ...common,
       headers: async () => ({ "x-subscription-key": config.subscriptionKey, authorization: `Bearer ${await this.getToken()}` }),
       onUnauthorized: async () => {
-        this.token = undefined;
+        shared.token = undefined;
         options.log("cloudblue: token refused (401); requesting a new one");
         return true;
       },
     });
+    this.bearer = bearer;
+    // The token request is not limited: it runs inside a limited request (its headers), so limiting it could deadlock.
+    this.api = { request: (req) => shared.limiter.run(() => bearer.request(req)), retry: (run, policy) => bearer.retry(run, policy) };
   }
 
   /** Closes both clients' sockets. */
   async close(): Promise<void> {
-    await Promise.all([this.api.close(), this.auth.close()]);
+    await Promise.all([this.bearer.close(), this.auth.close()]);
   }
 
   private async getToken(): Promise<string> {
-    if (this.token && this.clock.now().getTime() < this.token.expiresAt) return this.token.value;
-    this.tokenRequest ??= (async () => {
+    const shared = this.shared;
+    if (shared.token && this.clock.now().getTime() < shared.token.expiresAt) return shared.token.value;
+    shared.tokenRequest ??= (async () => {
       try {
         const response = await this.auth.request<CbTokenInfo>({ method: "POST", path: "/token", body: { marketplace: this.config.marketplace }, retrySafe: true });
         const token = response.body?.token;
@@ -111,12 +149,12 @@ export class CloudBlueSession {
         if (typeof token !== "string" || token === "" || !Number.isFinite(seconds)) {
           throw new CspSeatsError("CLOUDBLUE_BAD_RESPONSE", "POST /token answered without a token", "Check csp-seats:endpoint points at SimpleAPI.", { status: response.status, ...(response.correlationId ? { correlationId: response.correlationId } : {}) });
         }
-        this.token = { value: token, expiresAt: this.clock.now().getTime() + Math.max(0, seconds * 1000 - TOKEN_MARGIN_MS) };
+        shared.token = { value: token, expiresAt: this.clock.now().getTime() + Math.max(0, seconds * 1000 - TOKEN_MARGIN_MS) };
         return token;
       } finally {
-        this.tokenRequest = undefined;
+        shared.tokenRequest = undefined;
       }
     })();
-    return this.tokenRequest;
+    return shared.tokenRequest;
   }
 }

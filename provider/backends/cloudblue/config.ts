@@ -20,7 +20,15 @@ export interface CloudBlueConfig {
   readonly graph?: GraphSettings;
   /** CloudBlue mpn -> Microsoft skuPartNumber. */
   readonly skuMap?: Readonly<Record<string, string>>;
+  /** SimpleAPI requests in flight at once, across every read of one command. Default DEFAULT_CLOUDBLUE_CONCURRENCY. */
+  readonly concurrency?: number;
 }
+
+/** SimpleAPI requests in flight at once when csp-seats:concurrency is not set. */
+export const DEFAULT_CLOUDBLUE_CONCURRENCY = 8;
+
+/** The highest csp-seats:concurrency accepted: more would only earn 429s from the gateway. */
+export const MAX_CLOUDBLUE_CONCURRENCY = 64;
 
 /** The configuration keys, as written in the Pulumi stack config under the `csp-seats:` namespace. */
 export const CLOUDBLUE_CONFIG_KEYS = [
@@ -32,6 +40,7 @@ export const CLOUDBLUE_CONFIG_KEYS = [
   "customerId",
   ...GRAPH_CONFIG_KEYS,
   "skuMap",
+  "concurrency",
 ] as const;
 
 export type CloudBlueConfigKey = (typeof CLOUDBLUE_CONFIG_KEYS)[number];
@@ -110,6 +119,7 @@ export function resolveCloudBlueConfig(get: (key: string) => string | undefined,
     fail("Microsoft Graph usage needs csp-seats:customerId", "Set customerId to the CloudBlue customer whose Microsoft tenant graphTenantId is, so usage is only attributed to that customer's subscriptions.");
   }
   const skuMapText = read("skuMap");
+  const concurrency = read("concurrency");
   return {
     endpoint,
     marketplace: read("marketplace")!,
@@ -119,5 +129,15 @@ export function resolveCloudBlueConfig(get: (key: string) => string | undefined,
     ...(read("customerId") ? { customerId: read("customerId")! } : {}),
     ...(graph ? { graph } : {}),
     ...(skuMapText ? { skuMap: parseSkuMap(skuMapText) } : {}),
+    ...(concurrency !== undefined ? { concurrency: parseConcurrency(concurrency) } : {}),
   };
+}
+
+/** Parses `concurrency`: a whole number from 1 to MAX_CLOUDBLUE_CONCURRENCY. */
+export function parseConcurrency(text: string): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!(value >= 1 && value <= MAX_CLOUDBLUE_CONCURRENCY)) {
+    fail(`the cloudblue concurrency "${text}" is not a whole number from 1 to ${MAX_CLOUDBLUE_CONCURRENCY}`, `Set csp-seats:concurrency (or ${getCloudBlueEnvName("concurrency")}) to how many SimpleAPI requests may run at once, e.g. ${DEFAULT_CLOUDBLUE_CONCURRENCY} (the default).`);
+  }
+  return value;
 }
