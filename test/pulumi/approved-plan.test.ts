@@ -40,7 +40,7 @@ async function previewAndApprove(name: string, seats: Record<string, Record<stri
   for (const [id, licenses] of Object.entries(seats)) {
     const checked = await h.plugin.check(createSeatsUrn(id), {}, declared(id, licenses));
     expect(checked.failures).toEqual([]);
-    subscriptions[id] = describeApprovedSubscriptiondecodeStoredPlan(checked.inputs.plan)!;
+    subscriptions[id] = describeApprovedSubscription(decodeStoredPlan(checked.inputs.plan)!);
   }
   const digest = computeStackDigest(Object.fromEntries(Object.entries(subscriptions).map(([id, s]) => [id, s.digest])));
   const file = path.join(dir, name);
@@ -126,7 +126,7 @@ describe("pulumi up with csp-seats:approvedPlan", () => {
 
   it("checks a digest list from the PR comment, and refuses an unreadable approval with APPROVAL_UNREADABLE", async () => {
     const checked = await h.plugin.check(createSeatsUrn("sub-program-a"), {}, declared("sub-program-a", { "m365-basic": 21 }));
-    const digest = describeApprovedSubscriptiondecodeStoredPlan(checked.inputs.plan)!.digest;
+    const digest = describeApprovedSubscription(decodeStoredPlan(checked.inputs.plan)!).digest;
     const plugin = await startUp(`sub-program-a=${digest}`);
     try {
       await expect(up(plugin, "sub-program-a", { "m365-basic": 21 })).resolves.toMatchObject({ properties: { orderStatus: "completed" } });

@@ -156,8 +156,8 @@ describe("create and update (what `pulumi up` runs)", () => {
       expect.objectContaining({ sku: "exchange-p1", from: 6, to: 4, status: "scheduled", effectiveDate: "2026-12-01" }),
       expect.objectContaining({ sku: "m365-basic", from: 20, to: 22, status: "applied" }),
     ]);
-    // What the order carried, once: its lines and planned money, not a second copy of the whole plan.
-    expect(outs.appliedPlan).toEqual({
+    // What the order carried, once (as JSON text): its lines and planned money, not a second copy of the whole plan.
+    expect(JSON.parse(outs.appliedPlan as string)).toEqual({
       revision: plan.revision,
       idempotencyKey: plan.idempotencyKey,
       orderLines: plan.orderLines,

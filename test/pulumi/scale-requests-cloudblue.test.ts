@@ -8,7 +8,7 @@
  * read, and nothing for unchanged ones. No read outlives its command, and a Retry-After is waited out.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { SubscriptionPlan } from "../../provider/core/plan/types";
+import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
 import { buildCbSubscription, startCloudBlueTestServer, type CloudBlueTestServer, type RecordedRequest } from "../helpers/cloudblue-test-server";
 import { createSeatsUrn, prepareProviderPackage, secret, serializeSeatsProvider, startDynamicPlugin, type DynamicPlugin } from "../helpers/dynamic-plugin";
 import { startEngineStub, type EngineStub } from "../helpers/engine-stub";
@@ -126,7 +126,7 @@ describe(`${COUNT} subscriptions over the cloudblue backend`, { timeout: 120_000
     const changed = 10;
     const { checked, diffs } = await preview(plugin, (_, i) => (i < changed ? 6 : 5));
     expect(diffs.filter((d) => d.changes === "some")).toHaveLength(changed);
-    expect((checked[0].inputs.plan as SubscriptionPlan).lines).toEqual([expect.objectContaining({ sku: MPN, currentLimit: 5, desired: 6 })]);
+    expect(decodeStoredPlan(checked[0].inputs.plan)!.lines).toEqual([expect.objectContaining({ sku: MPN, currentLimit: 5, desired: 6 })]);
 
     // Per command: one token, one catalog read of the one mpn. Per subscription: the read. Per change: the quote.
     expect(countRoutes()).toEqual({ "POST /token": 1, "GET /products": 1, "GET /subscriptions/{id}": COUNT, "GET /orders": COUNT, "POST /orders/estimate": changed });
@@ -180,12 +180,12 @@ describe(`${COUNT} subscriptions over the cloudblue backend`, { timeout: 120_000
   it("a change made in the portal shows in the next preview (no read outlives its command, none is cached within one)", async () => {
     const id = ids[100];
     const first = await startCommand();
-    expect(((await first.check(createSeatsUrn(id), {}, declared(id, 5))).inputs.plan as SubscriptionPlan).orderLines).toEqual([]);
+    expect(decodeStoredPlan((await first.check(createSeatsUrn(id), {}, declared(id, 5))).inputs.plan)!.orderLines).toEqual([]);
     changeInPortal(id, 3);
     // The same command reads again (CloudBlue has no listing snapshot), and so does the next one.
-    expect(((await first.check(createSeatsUrn(id), {}, declared(id, 5))).inputs.plan as SubscriptionPlan).orderLines).toEqual([{ sku: MPN, quantity: 5, effective: "now" }]);
+    expect(decodeStoredPlan((await first.check(createSeatsUrn(id), {}, declared(id, 5))).inputs.plan)!.orderLines).toEqual([{ sku: MPN, quantity: 5, effective: "now" }]);
     const next = await startCommand();
-    expect(((await next.check(createSeatsUrn(id), {}, declared(id, 5))).inputs.plan as SubscriptionPlan).orderLines).toEqual([{ sku: MPN, quantity: 5, effective: "now" }]);
+    expect(decodeStoredPlan((await next.check(createSeatsUrn(id), {}, declared(id, 5))).inputs.plan)!.orderLines).toEqual([{ sku: MPN, quantity: 5, effective: "now" }]);
     changeInPortal(id, 5);
   });
 
@@ -193,7 +193,7 @@ describe(`${COUNT} subscriptions over the cloudblue backend`, { timeout: 120_000
     const id = ids[200];
     const plugin = await startCommand();
     const checked = await plugin.check(createSeatsUrn(id), {}, declared(id, 7));
-    expect((checked.inputs.plan as SubscriptionPlan).orderLines).toHaveLength(1);
+    expect(decodeStoredPlan(checked.inputs.plan)!.orderLines).toHaveLength(1);
     changeInPortal(id, 9);
     cloudblue.resetCounters();
     await expect(plugin.update(createSeatsUrn(id), id, { subscriptionId: id }, checked.inputs)).rejects.toThrow(new RegExp(`PLAN_STALE: subscription ${id} changed since it was planned`));
