@@ -3,6 +3,7 @@
  * docs/provider.md says what is stored where and why; nothing here ever holds a token.
  */
 import type { Money, Order, LineResult } from "../core/model";
+import { formatMoney } from "../core/describe";
 import { encodeStoredPlan } from "../core/plan/stored-plan";
 import type { SubscriptionPlan } from "../core/plan/types";
 import type { ObservedSeats } from "../app/observe";
@@ -27,8 +28,13 @@ export interface SubscriptionSeatsOutputs extends CheckedInputs, ObservedSeats {
  * with. The per-line detail and findings stay in the checked inputs' `plan`, and what the portal did per line is
  * in `lineResults`; storing the whole plan again made it the third copy per resource in state.
  */
-export type AppliedPlan = Pick<SubscriptionPlan, "revision" | "idempotencyKey" | "orderLines" | "charge" | "refund" | "net"> &
-  Partial<Pick<SubscriptionPlan, "paymentMethodId" | "notifyEmail">>;
+export type AppliedPlan = Pick<SubscriptionPlan, "revision" | "idempotencyKey" | "orderLines"> &
+  Partial<Pick<SubscriptionPlan, "paymentMethodId" | "notifyEmail">> & {
+    /** The planned money in words, as the preview showed it ("3.61 EUR"). */
+    readonly charge: string;
+    readonly refund: string;
+    readonly net: string;
+  };
 
 /** The record of what an order carried out of `plan`. */
 export function toAppliedPlan(plan: SubscriptionPlan): AppliedPlan {
@@ -36,9 +42,9 @@ export function toAppliedPlan(plan: SubscriptionPlan): AppliedPlan {
     revision: plan.revision,
     idempotencyKey: plan.idempotencyKey,
     orderLines: plan.orderLines,
-    charge: plan.charge,
-    refund: plan.refund,
-    net: plan.net,
+    charge: formatMoney(plan.charge),
+    refund: formatMoney(plan.refund),
+    net: formatMoney(plan.net),
     ...(plan.paymentMethodId !== undefined ? { paymentMethodId: plan.paymentMethodId } : {}),
     ...(plan.notifyEmail !== undefined ? { notifyEmail: plan.notifyEmail } : {}),
   };

@@ -28,7 +28,7 @@ import {
 } from "./order-engine";
 import { matchFaultRoute, takeFaultFromState } from "./faults";
 import { createPortalState, getPortalNow, STATE_VERSION, type PortalState } from "./portal-state";
-import { createNotSeededError, deepFreeze, readStateSnapshot, transactState, withStateLock, writeStateFile } from "./state-store";
+import { createNotSeededError, deepFreeze, formatStateText, readStateSnapshot, transactState, withStateLock, writeStateFile } from "./state-store";
 
 export type { SubscriptionPage, SubscriptionPageOptions } from "./order-engine";
 
@@ -270,5 +270,5 @@ export async function seedEmbeddedPortal(options: SeedEmbeddedPortalOptions): Pr
   const fixture = validatePortalFixture(options.fixture);
   const state = createPortalState(fixture, { seededAt: (options.clock ?? systemClock).now(), epoch: randomBytes(3).toString("hex") });
   await fs.mkdir(path.dirname(statePath), { recursive: true });
-  await withStateLock(statePath, () => writeStateFile(statePath, `${JSON.stringify(state, null, 2)}\n`));
+  await withStateLock(statePath, () => writeStateFile(statePath, formatStateText(state)));
 }

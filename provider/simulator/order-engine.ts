@@ -174,9 +174,22 @@ function toTime(text: string | undefined): number {
   return Number.isNaN(at) ? Infinity : at;
 }
 
+/**
+ * Each subscription's order in flight (the first, as findOrderInFlight finds it), in one pass over the orders:
+ * asking findOrderInFlight per subscription made every read of a portal with N subscriptions and N orders
+ * cost N x N.
+ */
+function indexOrdersInFlight(state: PortalState): Map<string, StoredOrder> {
+  const inFlight = new Map<string, StoredOrder>();
+  for (const stored of state.orders) {
+    const { status, subscriptionId } = stored.order;
+    if ((status === "submitted" || status === "processing") && !inFlight.has(subscriptionId)) inFlight.set(subscriptionId, stored);
+  }
+  return inFlight;
+}
+
 /** The next thing time does to `sub`: complete its order in flight, or its next calendar event. */
-function getNextEvent(state: PortalState, sub: StoredSubscription): { at: number; order?: StoredOrder; kind?: "renewal" | "billing" } {
-  const inFlight = findOrderInFlight(state, sub.id);
+function getNextEvent(sub: StoredSubscription, inFlight: StoredOrder | undefined): { at: number; order?: StoredOrder; kind?: "renewal" | "billing" } {
   const orderAt = inFlight ? toTime(inFlight.completeAt) : Infinity;
   const calendar = getNextCalendarEvent(sub);
   if (inFlight && orderAt <= (calendar?.at ?? Infinity)) return { at: orderAt, order: inFlight };
@@ -198,8 +211,24 @@ function toNowMs(now: Date): number {
  * is due to start processing. Pure, so a shared read-only state can be checked before answering from it.
  */
 export function isPortalStateBehind(state: PortalState, now: Date): boolean {
-  const nowMs = toNowMs(now);
-  return state.subscriptions.some((sub) => getNextEvent(state, sub).at <= nowMs || isDueToProcess(findOrderInFlight(state, sub.id), nowMs));
+  return getEarliestChange(state) <= toNowMs(now);
+}
+
+/** Frozen (shared, read-only) states do not change: their earliest change is worked out once. */
+const earliestChanges = new WeakMap<PortalState, number>();
+
+/** When time next changes `state`: an order or calendar event falls due, or an order starts processing. */
+function getEarliestChange(state: PortalState): number {
+  const known = earliestChanges.get(state);
+  if (known !== undefined) return known;
+  const inFlight = indexOrdersInFlight(state);
+  let earliest = Infinity;
+  for (const sub of state.subscriptions) {
+    const order = inFlight.get(sub.id);
+    earliest = Math.min(earliest, getNextEvent(sub, order).at, order?.order.status === "submitted" ? toTime(order.processingAt) : Infinity);
+  }
+  if (Object.isFrozen(state)) earliestChanges.set(state, earliest);
+  return earliest;
 }
 
 /**
@@ -212,7 +241,8 @@ export function isPortalStateBehind(state: PortalState, now: Date): boolean {
  */
 export function advancePortalState(state: PortalState, now: Date): boolean {
   const nowMs = toNowMs(now);
-  const next = state.subscriptions.map((sub) => getNextEvent(state, sub));
+  const inFlight = indexOrdersInFlight(state);
+  const next = state.subscriptions.map((sub) => getNextEvent(sub, inFlight.get(sub.id)));
   let changed = false;
   for (let applied = 0; ; applied += 1) {
     let index = -1;
@@ -225,15 +255,19 @@ export function advancePortalState(state: PortalState, now: Date): boolean {
     }
     const sub = state.subscriptions[index];
     const event = next[index];
-    if (event.order) completeOrder(state, event.order);
-    else applyCalendarEvent(sub, event.kind!);
-    next[index] = getNextEvent(state, sub);
+    if (event.order) {
+      completeOrder(state, event.order);
+      const following = findOrderInFlight(state, sub.id);
+      if (following) inFlight.set(sub.id, following);
+      else inFlight.delete(sub.id);
+    } else applyCalendarEvent(sub, event.kind!);
+    next[index] = getNextEvent(sub, inFlight.get(sub.id));
     changed = true;
   }
   for (const sub of state.subscriptions) {
-    const inFlight = findOrderInFlight(state, sub.id);
-    if (inFlight && isDueToProcess(inFlight, nowMs)) {
-      inFlight.order = { ...inFlight.order, status: "processing" };
+    const order = inFlight.get(sub.id);
+    if (order && isDueToProcess(order, nowMs)) {
+      order.order = { ...order.order, status: "processing" };
       changed = true;
     }
   }

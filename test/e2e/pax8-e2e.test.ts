@@ -72,7 +72,10 @@ describe.sequential("a Pax8 stack with the real pulumi CLI", { timeout: 300_000 
     expect(again.code, again.output).toBe(0);
     const state = await project.pulumi(["stack", "export"]);
     expectNoSecret(state.stdout);
-    expect(state.stdout).toContain('"windowCloses": "2026-12-08"');
+    // The deferred decrease is in the stored plan (JSON text in the resource's inputs).
+    const resources = (JSON.parse(state.stdout) as { deployment: { resources: Array<{ urn: string; inputs?: { plan?: string } }> } }).deployment.resources;
+    const exchange = resources.find((resource) => resource.urn.endsWith(`::${SUB.exchange}`));
+    expect(decodeStoredPlan(exchange?.inputs?.plan)?.lines[0].deferred).toEqual({ windowOpens: "2026-12-01", windowCloses: "2026-12-08" });
   });
 
   it("inside the renewal window the next up places the decrease with its refund", async () => {

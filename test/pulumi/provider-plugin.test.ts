@@ -161,9 +161,9 @@ describe("create and update (what `pulumi up` runs)", () => {
       revision: plan.revision,
       idempotencyKey: plan.idempotencyKey,
       orderLines: plan.orderLines,
-      charge: plan.charge,
-      refund: plan.refund,
-      net: plan.net,
+      charge: `${plan.charge.amount} EUR`,
+      refund: `${plan.refund.amount} EUR`,
+      net: `${plan.net.amount} EUR`,
       paymentMethodId: plan.paymentMethodId,
       notifyEmail: "it@contoso.example",
     });
