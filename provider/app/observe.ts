@@ -7,6 +7,7 @@
  * plan's charges and refunds must be what it will charge, not what csp-seats' own rules would. Portals that run
  * csp-seats' rules (embedded, http) are not asked: the planner already prices exactly as they do.
  */
+import type { ObservedSeats } from "../core/stored-outputs";
 import type { Clock } from "../core/clock";
 import type { DesiredSettings, DesiredState, DesiredSubscription } from "../core/desired-types";
 import { isCspSeatsError, withContext } from "../core/errors";
@@ -83,16 +84,7 @@ export async function observeDesiredState(portal: Portal, desired: DesiredState,
 }
 
 /** What a read saw of the managed SKUs: purchased and assigned seats, changes scheduled for renewal. */
-export interface ObservedSeats {
-  readonly limits: Record<string, number>;
-  readonly usage: Record<string, number | null>;
-  /** Seats per SKU already scheduled for renewal (a decrease outside the refund window, ordered earlier). */
-  readonly scheduled: Record<string, number>;
-  readonly revision: string;
-  readonly status: string;
-  /** Wall-clock time of the read. */
-  readonly observedAt: string;
-}
+export type { ObservedSeats };
 
 /** The seats of `skus` as `subscription` shows them; SKUs it does not carry are left out. */
 export function summarizeObservedSeats(subscription: Subscription, skus: readonly string[], observedAt: Date): ObservedSeats {

@@ -14,6 +14,7 @@ import { isLineDrifted } from "../core/drift";
 import { isCspSeatsError } from "../core/errors";
 import { planSubscription } from "../core/plan/planner";
 import { decodeStoredPlan, encodeStoredPlan } from "../core/plan/stored-plan";
+import { decodeObservedSeats, decodeOrderRecord, encodeObservedSeats, encodeOrderRecord } from "../core/stored-outputs";
 import type { SubscriptionPlan } from "../core/plan/types";
 import { convergeSubscription } from "../app/converge";
 import { readSubscription, summarizeObservedSeats } from "../app/observe";
@@ -186,13 +187,14 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
   const plan = decodeStoredPlan(news.plan);
   const detailedDiff: SeatsDiffResult["detailedDiff"] = {};
   const checkedAt = typeof news.checkedAt === "string" ? Date.parse(news.checkedAt) : Number.NaN;
-  const observedAt = typeof olds.observedAt === "string" ? Date.parse(olds.observedAt) : Number.NaN;
+  const observedAt = Date.parse(decodeObservedSeats(olds)?.observedAt ?? "");
   const planIsCurrent = plan !== undefined && !(checkedAt < observedAt);
   if (planIsCurrent) {
     for (const line of plan.orderLines) detailedDiff[`licenses.${line.sku}`] = { kind: "update", inputDiff: true };
   } else {
-    const limits = isRecord(olds.limits) ? olds.limits : {};
-    const scheduled = isRecord(olds.scheduled) ? olds.scheduled : {};
+    const seen = decodeObservedSeats(olds);
+    const limits: Record<string, unknown> = seen?.limits ?? {};
+    const scheduled: Record<string, unknown> = seen?.scheduled ?? {};
     // A decrease csp-seats holds for a portal that cannot schedule it (Pax8) counts as scheduled here, as it does
     // for drift before its window opens; once the window is open the next check plans it as a refunded decrease.
     const deferred = new Map((plan?.lines ?? []).filter((line) => line.deferred !== undefined).map((line) => [line.sku, line.desired]));
@@ -224,7 +226,7 @@ async function applyPlan(inputs: CheckedInputs): Promise<SubscriptionSeatsOutput
     });
     session.remember(id, outcome.after);
     const seen = summarizeObservedSeats(outcome.after, skus, new Date());
-    if (!outcome.order) return { ...declared, plan: inputs.plan, ...seen };
+    if (!outcome.order) return { ...declared, plan: inputs.plan, observed: encodeObservedSeats(seen) };
     const replanned = planSubscription(toDesiredSubscription(declared), {}, outcome.after, clock.now());
     // converge refused an absent plan (PLAN_MISSING) before ordering.
     const outputs = toOrderOutputs(declared, planned!, replanned, outcome.order, outcome.lineResults, seen);
@@ -251,11 +253,16 @@ export async function create(inputs: CheckedInputs): Promise<pulumi.dynamic.Crea
 /** Places the order the plan from `check` describes, after making sure the subscription did not change. */
 export async function update(_id: string, olds: SubscriptionSeatsOutputs, news: CheckedInputs): Promise<pulumi.dynamic.UpdateResult<SubscriptionSeatsOutputs>> {
   const outs = await withCodedErrors(() => applyPlan(stripProvider(news as unknown as Record<string, unknown>) as unknown as CheckedInputs));
-  if (!outs.orderId && olds.orderId) {
-    // Nothing was ordered this time: keep the record of the last order.
-    return { outs: { ...outs, orderId: olds.orderId, ...(olds.orderStatus ? { orderStatus: olds.orderStatus } : {}) } };
-  }
-  return { outs };
+  // Nothing was ordered this time: keep the record of the last order.
+  const last = outs.order === undefined ? keepOrderRecord(olds as unknown as Record<string, unknown>) : undefined;
+  return { outs: last === undefined ? outs : { ...outs, order: last } };
+}
+
+/** The record of the last order in `outputs` as this release stores it (older state: its top-level fields). */
+function keepOrderRecord(outputs: Record<string, unknown>): string | undefined {
+  if (typeof outputs.order === "string") return outputs.order;
+  const record = decodeOrderRecord(outputs);
+  return record ? encodeOrderRecord(record) : undefined;
 }
 
 /**
@@ -275,7 +282,15 @@ export async function read(id: string, props: SubscriptionSeatsOutputs): Promise
       // A usage target stays as declared: its count is derived by the next plan, not compared here.
       const licenses = Object.fromEntries(Object.entries(state.licenses ?? {}).map(([sku, value]) => [sku, typeof value === "number" ? (seen.limits[sku] ?? value) : value]));
       const inputs = toDeclaredInputs({ ...state, subscriptionId, licenses, settings: state.settings ?? {} });
-      return { id: subscriptionId, props: { ...state, ...inputs, ...seen }, inputs };
+      const order = keepOrderRecord(state as unknown as Record<string, unknown>);
+      // Rebuilt, not spread: outputs written by csp-seats 0.1 kept these records as top-level fields.
+      const outputs: SubscriptionSeatsOutputs = {
+        ...inputs,
+        ...(state.plan !== undefined ? { plan: state.plan } : {}),
+        observed: encodeObservedSeats(seen),
+        ...(order !== undefined ? { order } : {}),
+      };
+      return { id: subscriptionId, props: outputs, inputs };
     }),
   );
 }

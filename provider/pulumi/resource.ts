@@ -19,6 +19,7 @@ export type { LineResult } from "../core/model";
 import { describeMonthlyCost, describeMonthlyTotals, describePlanChanges, formatFinding, formatMoney, type MonthlyCostWords } from "../core/describe";
 import { hasOrderLines, hasViolation } from "../core/plan/plan-status";
 import { decodeStoredPlan } from "../core/plan/stored-plan";
+import { decodeObservedSeats, decodeOrderRecord } from "../core/stored-outputs";
 import { computeTotals } from "../core/plan/totals";
 
 /** The Pulumi type token of the resource (`pulumi-nodejs:dynamic:SubscriptionSeats`). */
@@ -114,20 +115,26 @@ export class SubscriptionSeats extends pulumi.CustomResource {
           settings: args.settings ?? {},
           source: args.source,
           plan: undefined,
-          orderId: undefined,
-          orderStatus: undefined,
-          charge: undefined,
-          refund: undefined,
-          lineResults: undefined,
-          limits: undefined,
-          usage: undefined,
-          revision: undefined,
+          observed: undefined,
+          order: undefined,
         },
         opts,
       );
-      // One property value in state instead of ~60 (core/plan/stored-plan.ts); programs read the plan itself.
-      const stored = this.plan as pulumi.Output<unknown>;
-      Object.defineProperty(this, "plan", { value: stored.apply((value) => decodeStoredPlan(value) as SubscriptionPlan), enumerable: true });
+      // State holds the plan and the two records as JSON text, one property value each (docs/provider.md); the
+      // outputs a program reads are decoded from them.
+      const self = this as unknown as Record<string, pulumi.Output<unknown>>;
+      const define = (key: string, value: pulumi.Output<unknown>): void => void Object.defineProperty(this, key, { value, enumerable: true });
+      define("plan", self.plan.apply((value) => decodeStoredPlan(value)));
+      const observed = self.observed.apply((value) => decodeObservedSeats({ observed: value }));
+      const order = self.order.apply((value) => decodeOrderRecord({ order: value }));
+      define("limits", observed.apply((seen) => seen?.limits));
+      define("usage", observed.apply((seen) => seen?.usage));
+      define("revision", observed.apply((seen) => seen?.revision));
+      define("orderId", order.apply((record) => record?.orderId));
+      define("orderStatus", order.apply((record) => record?.orderStatus));
+      define("charge", order.apply((record) => record?.charge));
+      define("refund", order.apply((record) => record?.refund));
+      define("lineResults", order.apply((record) => record?.lineResults));
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }

@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
+import { decodeObservedSeats, decodeOrderRecord } from "../../provider/core/stored-outputs";
 import { ensureBuilt, ROOT } from "./build";
 
 const pulumiRoot = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
@@ -27,6 +28,15 @@ export const DYNAMIC_PROVIDER_PLUGIN = path.join(pulumiRoot, "cmd", "dynamic-pro
 export const SEATS_TYPE = "pulumi-nodejs:dynamic:SubscriptionSeats";
 
 /** A URN for a SubscriptionSeats resource named `name`. */
+/**
+ * A SubscriptionSeats' outputs as the resource class shows them: the `observed` and `order` records (JSON text in
+ * state) decoded and flattened over the rest (`limits`, `usage`, `revision`, `orderId`, `orderStatus`, `charge`,
+ * `refund`, `lineResults`, `appliedPlan`).
+ */
+export function toSeatsView(properties: Record<string, unknown>): Record<string, unknown> {
+  return { ...properties, ...decodeObservedSeats(properties), ...decodeOrderRecord(properties) };
+}
+
 export function createSeatsUrn(name: string, stack = "test", project = "csp-seats"): string {
   return `urn:pulumi:${stack}::${project}::${SEATS_TYPE}::${name}`;
 }

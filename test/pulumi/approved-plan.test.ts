@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPROVED_PLAN_KIND, computeStackDigest, describeApprovedSubscription, type ApprovedSubscription } from "../../provider/core/plan/approval";
-import { createSeatsUrn, startDynamicPlugin, type DynamicPlugin } from "../helpers/dynamic-plugin";
+import { createSeatsUrn, startDynamicPlugin, type DynamicPlugin, toSeatsView } from "../helpers/dynamic-plugin";
 import { CLI, ensureBuilt } from "../helpers/build";
 import { buildStackConfig, getCleanEnv, NOW, PROCESSING_DELAY_MS, startSeatsHarness, TOKEN, type SeatsHarness } from "./seats-fixture";
 import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
@@ -71,7 +71,7 @@ describe("pulumi up with csp-seats:approvedPlan", () => {
       const before = h.count(ORDERS);
       const updated = await up(plugin, "sub-apply", { "m365-basic": 22 });
       expect(h.count(ORDERS) - before).toBe(1);
-      expect(updated.properties).toMatchObject({ orderStatus: "completed", limits: { "m365-basic": 22 } });
+      expect(toSeatsView(updated.properties)).toMatchObject({ orderStatus: "completed", limits: { "m365-basic": 22 } });
     } finally {
       await plugin.close();
     }
@@ -86,7 +86,7 @@ describe("pulumi up with csp-seats:approvedPlan", () => {
     const plugin = await startUp(path.join(dir, "cli-plan.json"));
     try {
       const before = h.count(ORDERS);
-      await expect(up(plugin, "sub-delete", { "m365-basic": 23 })).resolves.toMatchObject({ properties: { orderStatus: "completed", limits: { "m365-basic": 23 } } });
+      await expect(up(plugin, "sub-delete", { "m365-basic": 23 }).then((r) => ({ properties: toSeatsView(r.properties) }))).resolves.toMatchObject({ properties: { orderStatus: "completed", limits: { "m365-basic": 23 } } });
       expect(h.count(ORDERS) - before).toBe(1);
     } finally {
       await plugin.close();
@@ -129,7 +129,7 @@ describe("pulumi up with csp-seats:approvedPlan", () => {
     const digest = describeApprovedSubscription(decodeStoredPlan(checked.inputs.plan)!).digest;
     const plugin = await startUp(`sub-program-a=${digest}`);
     try {
-      await expect(up(plugin, "sub-program-a", { "m365-basic": 21 })).resolves.toMatchObject({ properties: { orderStatus: "completed" } });
+      await expect(up(plugin, "sub-program-a", { "m365-basic": 21 }).then((r) => ({ properties: toSeatsView(r.properties) }))).resolves.toMatchObject({ properties: { orderStatus: "completed" } });
     } finally {
       await plugin.close();
     }

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDemoFixturePath, loadPortalFixture } from "../../provider/simulator/fixture";
 import { ROOT } from "../helpers/build";
-import { createSeatsUrn, prepareProviderPackage, startDynamicPlugin, type DynamicPlugin } from "../helpers/dynamic-plugin";
+import { createSeatsUrn, prepareProviderPackage, startDynamicPlugin, type DynamicPlugin, toSeatsView } from "../helpers/dynamic-plugin";
 import { startEngineStub, type EngineStub } from "../helpers/engine-stub";
 import { startTestPortalServer, type TestPortalServer } from "../helpers/portal-server";
 import { buildStackConfig, getCleanEnv, TOKEN } from "./seats-fixture";
@@ -71,11 +71,11 @@ describe("state written by release 0.1.0", () => {
 
     const read = await plugin.read(urn, ID, olds);
     expect(read.id).toBe(ID);
-    expect(read.properties.limits).toEqual({ "m365-business-basic": 20 });
+    expect(toSeatsView(read.properties).limits).toEqual({ "m365-business-basic": 20 });
     expect(read.inputs?.licenses).toEqual({ "m365-business-basic": 20 });
 
     const updated = await plugin.update(urn, ID, { ...olds, ...read.properties }, checked.inputs);
-    expect(updated.properties).toMatchObject({ orderStatus: "completed", limits: { "m365-business-basic": 18 }, refund: { amount: "7.23" } });
+    expect(toSeatsView(updated.properties)).toMatchObject({ orderStatus: "completed", limits: { "m365-business-basic": 18 }, refund: { amount: "7.23" } });
     expect(portal.count("POST /v1/orders")).toBe(1);
   });
 });

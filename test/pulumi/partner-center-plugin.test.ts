@@ -9,7 +9,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { PARTNER_CENTER_SECRET_KEYS } from "../../provider/backends/partner-center/config";
-import { createSeatsUrn, prepareProviderPackage, secret, serializeSeatsProvider, startDynamicPlugin, type DynamicPlugin } from "../helpers/dynamic-plugin";
+import { createSeatsUrn, prepareProviderPackage, secret, serializeSeatsProvider, startDynamicPlugin, type DynamicPlugin, toSeatsView } from "../helpers/dynamic-plugin";
 import { startEngineStub, type EngineStub } from "../helpers/engine-stub";
 import { getPcId, getPcSettings, PC_NOW, PC_OFFER, PC_SECRETS, startPartnerCenterTenant, type PartnerCenterTestServer, type PcScenario } from "../helpers/partner-center-test-server";
 import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
@@ -60,7 +60,7 @@ async function update(scenario: PcScenario, seats: number, arm?: () => void): Pr
   arm?.();
   const updated = await plugin.update(createSeatsUrn(scenario), getPcId(scenario), { subscriptionId: getPcId(scenario) }, inputs);
   expectNoSecret(JSON.stringify(updated));
-  return updated.properties;
+  return toSeatsView(updated.properties);
 }
 
 const patches = (scenario: PcScenario) => server.requests.filter((r) => r.route === "PATCH /subscriptions/{id}" && r.path.endsWith(getPcId(scenario)));
@@ -77,7 +77,7 @@ describe("the partner-center backend through the real plugin", () => {
     const { inputs, plan } = await checkPlan("up", 22);
     const created = await plugin.create(createSeatsUrn("up"), inputs);
     expect(created.id).toBe(getPcId("up"));
-    expect(created.properties).toMatchObject({ orderStatus: "completed", limits: { [PC_OFFER]: 22 }, charge: plan.charge });
+    expect(toSeatsView(created.properties)).toMatchObject({ orderStatus: "completed", limits: { [PC_OFFER]: 22 }, charge: plan.charge });
     expect(patches("up")).toHaveLength(1);
     expect(server.view(getPcId("up")).quantity).toBe(22);
     expectNoSecret(JSON.stringify(created));

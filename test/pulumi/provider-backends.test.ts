@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { subtractMoney } from "../../provider/core/money";
 import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { BACKEND_KINDS, startSeatsBackend, type Scenario, type SeatsBackend } from "../helpers/backends";
-import { createSeatsUrn, prepareProviderPackage, serializeSeatsProvider, startDynamicPlugin, type DynamicPlugin } from "../helpers/dynamic-plugin";
+import { createSeatsUrn, prepareProviderPackage, serializeSeatsProvider, startDynamicPlugin, type DynamicPlugin, toSeatsView } from "../helpers/dynamic-plugin";
 import { startEngineStub, type EngineStub } from "../helpers/engine-stub";
 import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
 
@@ -94,7 +94,7 @@ describe.each(BACKEND_KINDS)("the %s backend through the real plugin", (kind) =>
     expect(orders).toHaveLength(1);
     expect(orders[0]).toMatchObject({ status: "completed", lines: { [b.sku.basic]: 22, [b.sku.exchange]: 8 } });
     expect(await b.readLimits(id)).toEqual({ [b.sku.basic]: 22, [b.sku.exchange]: 8 });
-    expect(created.properties).toMatchObject({ subscriptionId: id, orderStatus: "completed", limits: { [b.sku.basic]: 22, [b.sku.exchange]: 8 }, charge: first.plan.charge });
+    expect(toSeatsView(created.properties)).toMatchObject({ subscriptionId: id, orderStatus: "completed", limits: { [b.sku.basic]: 22, [b.sku.exchange]: 8 }, charge: first.plan.charge });
     expect(decodeStoredPlan(created.properties.plan)!.orderLines).toEqual([]);
 
     // Nothing left to do: the same file plans no order and diff says so.
@@ -109,7 +109,7 @@ describe.each(BACKEND_KINDS)("the %s backend through the real plugin", (kind) =>
     expect(after).toHaveLength(2);
     expect(after[1]).toMatchObject({ status: "completed", lines: { [b.sku.basic]: 24, [b.sku.exchange]: 9 } });
     expect(await b.readLimits(id)).toEqual({ [b.sku.basic]: 24, [b.sku.exchange]: 9 });
-    expect(updated.properties).toMatchObject({ limits: { [b.sku.basic]: 24, [b.sku.exchange]: 9 }, charge: next.plan.charge });
+    expect(toSeatsView(updated.properties)).toMatchObject({ limits: { [b.sku.basic]: 24, [b.sku.exchange]: 9 }, charge: next.plan.charge });
     expectNoSecret(JSON.stringify(created), JSON.stringify(updated));
   });
 
@@ -122,7 +122,7 @@ describe.each(BACKEND_KINDS)("the %s backend through the real plugin", (kind) =>
       const logged = b.requestLog().length;
       fault();
       const updated = await plugin.update(createSeatsUrn(scenario), b.id(scenario), { subscriptionId: b.id(scenario) }, inputs);
-      return { outputs: updated.properties, requests: b.requestLog().slice(logged) };
+      return { outputs: toSeatsView(updated.properties), requests: b.requestLog().slice(logged) };
     }
 
     async function expectOneOrderConverged(scenario: Scenario): Promise<void> {

@@ -11,6 +11,7 @@ import { isLineDrifted } from "../../core/drift";
 import type { DriftedSubscription, FleetOperation, TenantChange, TenantError, TenantOutcome } from "../../core/fleet-types";
 import { decodeStoredPlan } from "../../core/plan/stored-plan";
 import { computeTotals } from "../../core/plan/totals";
+import { decodeObservedSeats } from "../../core/stored-outputs";
 import type { PlanFinding, SubscriptionPlan } from "../../core/plan/types";
 
 const SEATS_TYPE_SUFFIX = ":SubscriptionSeats";
@@ -68,8 +69,9 @@ function toDrift(metadata: StepEventMetadata): DriftedSubscription | undefined {
   const id = getName(metadata.urn);
   if (metadata.op === "delete" || metadata.op === "discard") return { subscriptionId: id, gone: true, lines: [] };
   const desired = readCounts(metadata.old?.inputs?.licenses);
-  const limits = readCounts(metadata.new?.outputs?.limits ?? metadata.new?.inputs?.licenses);
-  const scheduled = readCounts(metadata.new?.outputs?.scheduled);
+  const seen = decodeObservedSeats(metadata.new?.outputs);
+  const limits = readCounts(seen?.limits ?? metadata.new?.inputs?.licenses);
+  const scheduled = readCounts(seen?.scheduled);
   const lines = Object.keys(desired)
     .sort()
     // A usage target (an object, not a count) is not compared: its count is derived by the next plan.

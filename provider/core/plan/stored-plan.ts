@@ -85,8 +85,30 @@ function decodeLine(value: unknown, currency: string): PlannedLine {
 }
 
 /**
+ * A finding without its subscription id (the plan's) and, for a message that starts with its SKU (`sku: ...`),
+ * with the rest of the message as `skuMessage` so the SKU is not stored twice.
+ */
+function encodeFinding({ subscriptionId, message, ...finding }: PlanFinding, planSubscriptionId: string): Json {
+  const prefix = finding.sku === undefined ? undefined : `${finding.sku}: `;
+  return {
+    ...finding,
+    ...(prefix !== undefined && message.startsWith(prefix) ? { skuMessage: message.slice(prefix.length) } : { message }),
+    ...(subscriptionId === planSubscriptionId ? {} : { subscriptionId }),
+  };
+}
+
+function decodeFinding(finding: Json, planSubscriptionId: string): PlanFinding {
+  const { skuMessage, ...rest } = finding;
+  return {
+    subscriptionId: planSubscriptionId,
+    ...(rest as unknown as Omit<PlanFinding, "subscriptionId">),
+    ...(typeof skuMessage === "string" ? { message: `${String(finding.sku)}: ${skuMessage}` } : {}),
+  };
+}
+
+/**
  * The stored plan as state holds it: compact JSON text of `toStoredPlan(plan)`, with money in the plan's currency
- * as its amount alone, the findings without the subscription id, and no value another one gives (a line's `delta`
+ * as its amount alone, the findings without the subscription id (nor their SKU twice), and no value another one gives (a line's `delta`
  * and `action`, a one-month period's `perPeriod`, `allowBelowUsage: false`). docs/provider.md shows an example.
  */
 export function encodeStoredPlan(plan: SubscriptionPlan): string {
@@ -99,7 +121,7 @@ export function encodeStoredPlan(plan: SubscriptionPlan): string {
     charge: encodeMoney(charge, currency),
     refund: encodeMoney(refund, currency),
     net: encodeMoney(net, currency),
-    findings: findings.map(({ subscriptionId, ...finding }) => (subscriptionId === stored.subscriptionId ? finding : { ...finding, subscriptionId })),
+    findings: findings.map((finding) => encodeFinding(finding, stored.subscriptionId)),
     ...(allowBelowUsage ? { allowBelowUsage } : {}),
     ...(recurring
       ? {
@@ -129,7 +151,7 @@ function expandStoredPlan(plan: Json & { subscriptionId: string; currency: strin
     charge: decodeMoney(plan.charge, currency),
     refund: decodeMoney(plan.refund, currency),
     net: decodeMoney(plan.net, currency),
-    findings: plan.findings.map((finding) => ({ subscriptionId, ...(finding as Omit<PlanFinding, "subscriptionId">) })),
+    findings: plan.findings.map((finding) => decodeFinding(finding as Json, subscriptionId)),
     allowBelowUsage: plan.allowBelowUsage === true,
     ...(recurring
       ? {
