@@ -21,7 +21,7 @@ import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BigIntStats } from "node:fs";
 import { CspSeatsError } from "../core/errors";
-import { composeStateText, createWriteId, HEADER_BYTES, parseStateText, readWriteId, stringifyStateBody } from "./state-text";
+import { composeStateText, createWriteId, HEADER_BYTES, parseStateText, readWriteId, encodeStateBody, isSameBody, type StateBody } from "./state-text";
 
 /** A lock older than this is considered abandoned (transactions take milliseconds). */
 export const STALE_LOCK_MS = 30_000;
@@ -210,8 +210,8 @@ interface ParsedState {
 
 /** Per process and keyed by absolute path: every portal instance on the same file shares it. */
 const parsedStates = new Map<string, ParsedState>();
-/** The body (stringifyStateBody) of frozen states, as written or worked out once. */
-const stateBodies = new WeakMap<object, string>();
+/** The body (encodeStateBody) of frozen states, as written or worked out once. */
+const stateBodies = new WeakMap<object, StateBody>();
 
 /** Freezes `value` and everything in it (shared snapshots must not be changed by whoever reads them). */
 export function deepFreeze<T>(value: T): T {
@@ -271,16 +271,29 @@ export async function readStateSnapshot<T>(statePath: string): Promise<T> {
   }
 }
 
+/** Writes `chunks` in order with as few system calls as the platform allows (no copy into one buffer). */
+async function writeChunks(handle: fs.FileHandle, chunks: readonly Buffer[]): Promise<void> {
+  let rest = chunks.filter((chunk) => chunk.length > 0);
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest as Buffer[]);
+    // A short write is resumed where it stopped.
+    let index = 0;
+    while (index < rest.length && bytesWritten >= rest[index].length) bytesWritten -= rest[index++].length;
+    rest = index < rest.length ? [rest[index].subarray(bytesWritten), ...rest.slice(index + 1)] : [];
+  }
+}
+
 /**
  * Replaces the state file atomically: temp file in the same directory, fsync, rename, then fsync the directory so
  * the rename itself survives a power cut.
  */
-export async function writeStateFile(statePath: string, text: string): Promise<void> {
+export async function writeStateFile(statePath: string, text: string | readonly Buffer[]): Promise<void> {
   const dir = path.dirname(statePath);
   const temp = path.join(dir, `.${path.basename(statePath)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const handle = await fs.open(temp, "w");
   try {
-    await handle.writeFile(text);
+    if (typeof text === "string") await handle.writeFile(text);
+    else await writeChunks(handle, text);
     await handle.sync();
   } finally {
     await handle.close();
@@ -308,10 +321,10 @@ export interface TransactStateOptions<S> {
   readonly copyForWrite?: (snapshot: S) => S;
 }
 
-function getStateBody(state: object): string {
+function getStateBody(state: object): StateBody {
   let body = stateBodies.get(state);
   if (body === undefined) {
-    body = stringifyStateBody(state);
+    body = encodeStateBody(state);
     stateBodies.set(state, body);
   }
   return body;
@@ -328,8 +341,8 @@ export async function transactState<S extends object, T>(statePath: string, fn: 
     const snapshot = await readStateSnapshot<S>(statePath);
     const state = (options.copyForWrite ?? structuredClone)(snapshot);
     const result = structuredClone(await fn(state));
-    const body = stringifyStateBody(state);
-    if (body === getStateBody(snapshot)) return result;
+    const body = encodeStateBody(state);
+    if (isSameBody(body, getStateBody(snapshot))) return result;
     const writeId = createWriteId();
     await writeStateFile(statePath, composeStateText(writeId, body));
     // Under the lock, so the identity is the file just renamed into place.

@@ -35,41 +35,78 @@ export function readWriteId(head: Buffer | string): string | undefined {
   return /^[0-9a-f]+$/.test(id) ? id : undefined;
 }
 
-/** The text of frozen values by identity: a frozen value never changes, so neither does its JSON. */
-const frozenTexts = new WeakMap<object, string>();
+/**
+ * A state's body (what follows the writeId) as chunks of UTF-8 whose concatenation is the text. Chunks, not one
+ * string: at 1,000 orders the body is megabytes, and building, comparing and encoding it as one string cost more
+ * than everything else in a transaction. Frozen values keep their chunk, so an unchanged order or e-mail is the
+ * very same Buffer from one version to the next, and comparing two bodies is mostly comparing references.
+ */
+export type StateBody = readonly Buffer[];
 
-function stringifyElement(value: unknown): string {
-  if (typeof value !== "object" || value === null || !Object.isFrozen(value)) return JSON.stringify(value) ?? "null";
-  let text = frozenTexts.get(value);
-  if (text === undefined) {
-    text = JSON.stringify(value) ?? "null";
-    frozenTexts.set(value, text);
+/** The encoded JSON of frozen values by identity: a frozen value never changes, so neither does its JSON. */
+const frozenChunks = new WeakMap<object, Buffer>();
+const SEPARATOR = Buffer.from(",\n");
+const LIST_END = Buffer.from("\n]");
+const FILE_END = Buffer.from("}\n");
+
+function encodeJson(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value) ?? "null");
+}
+
+function encodeElement(value: unknown): Buffer {
+  if (typeof value !== "object" || value === null || !Object.isFrozen(value)) return encodeJson(value);
+  let chunk = frozenChunks.get(value);
+  if (chunk === undefined) {
+    chunk = encodeJson(value);
+    frozenChunks.set(value, chunk);
   }
-  return text;
+  return chunk;
 }
 
 /**
- * The state's members as JSON, one per line, lists one element per line (what follows the writeId). Equal to
- * JSON.stringify(state) up to those line breaks, so two states have equal bodies exactly when they are equal.
+ * The state's members as JSON, one per line, lists one element per line. Equal to JSON.stringify(state) up to
+ * those line breaks, so two states have equal bodies (isSameBody) exactly when they are equal.
  */
-export function stringifyStateBody(state: object): string {
-  const members: string[] = [];
+export function encodeStateBody(state: object): StateBody {
+  const chunks: Buffer[] = [];
   for (const [key, value] of Object.entries(state)) {
     if (key === WRITE_ID_KEY) continue;
-    const text = Array.isArray(value) ? (value.length === 0 ? "[]" : `[\n${value.map(stringifyElement).join(",\n")}\n]`) : JSON.stringify(value);
-    if (text !== undefined) members.push(`${JSON.stringify(key)}:${text}`);
+    const name = JSON.stringify(key);
+    if (!Array.isArray(value)) {
+      const json = JSON.stringify(value);
+      if (json === undefined) continue;
+      if (chunks.length > 0) chunks.push(SEPARATOR);
+      chunks.push(Buffer.from(`${name}:${json}`));
+      continue;
+    }
+    if (chunks.length > 0) chunks.push(SEPARATOR);
+    if (value.length === 0) {
+      chunks.push(Buffer.from(`${name}:[]`));
+      continue;
+    }
+    chunks.push(Buffer.from(`${name}:[\n`));
+    value.forEach((element: unknown, i) => {
+      if (i > 0) chunks.push(SEPARATOR);
+      chunks.push(encodeElement(element));
+    });
+    chunks.push(LIST_END);
   }
-  return members.join(",\n");
+  return chunks;
 }
 
-/** The file's text for a body (stringifyStateBody) and a writeId. */
-export function composeStateText(writeId: string, body: string): string {
-  return `${HEADER_PREFIX}${writeId}"${body === "" ? "" : `,\n${body}`}}\n`;
+/** Whether two bodies are the same text. */
+export function isSameBody(a: StateBody, b: StateBody): boolean {
+  return a.length === b.length && a.every((chunk, i) => chunk === b[i] || chunk.equals(b[i]));
+}
+
+/** The file's content for a body (encodeStateBody) and a writeId, as chunks to write in order. */
+export function composeStateText(writeId: string, body: StateBody): Buffer[] {
+  return [Buffer.from(`${HEADER_PREFIX}${writeId}"${body.length === 0 ? "" : ",\n"}`), ...body, FILE_END];
 }
 
 /** The state file's one format, with a new writeId. */
 export function formatStateText(state: object): string {
-  return composeStateText(createWriteId(), stringifyStateBody(state));
+  return Buffer.concat(composeStateText(createWriteId(), encodeStateBody(state))).toString("utf8");
 }
 
 /** Parses the file's text (JSON.parse errors propagate); the writeId is taken out of the state. */
