@@ -4,9 +4,9 @@
  *
  * Why a JSON file and not SQLite: Node 20 has no `node:sqlite`, and a native module (better-sqlite3) would need a
  * compiler or prebuilt binaries on every machine that runs `pulumi up`. The file is rewritten whole per
- * transaction, which buys simple, inspectable files; what made that grow with the state (at 1,000 orders it is
- * 4 MiB) was parsing and serializing it, and each process now does neither more than once per version
- * (readStateSnapshot, transactState, state-text.ts). Correctness comes from three rules:
+ * transaction, which buys simple, inspectable files; what made that grow with the state (megabytes at 1,000
+ * orders) was parsing and serializing all of it, and each process now parses a version at most once and
+ * serializes only what changed (readStateSnapshot, transactState, state-text.ts). Correctness comes from three rules:
  * - one exclusive lock file per state file (`open(..., "wx")` is atomic on local file systems), held for the whole
  *   read-modify-write, so two writers never interleave and no update is lost;
  * - the new state is written to a temp file, fsynced, then renamed over the old one, so a crash at any point
@@ -21,7 +21,7 @@ import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BigIntStats } from "node:fs";
 import { CspSeatsError } from "../core/errors";
-import { composeStateText, createWriteId, HEADER_BYTES, parseStateText, readWriteId, encodeStateBody, isSameBody, type StateBody } from "./state-text";
+import { composeStateText, createWriteId, encodeStateBody, HEADER_BYTES, isSameBody, parseStateText, readWriteId, type StateBody } from "./state-text";
 
 /** A lock older than this is considered abandoned (transactions take milliseconds). */
 export const STALE_LOCK_MS = 30_000;
@@ -239,8 +239,8 @@ function rememberParsedState(statePath: string, parsed: ParsedState): void {
 /**
  * The committed state for a read without the lock, parsed at most once per version of the file. Every write
  * gives the file a new random writeId (state-text.ts), so a version is known by its first bytes and the file's
- * identity: at 1,000 orders the file is 4 MiB, and reading and comparing it whole on every read cost more than
- * the rest of a read. The writeId alone cannot be fooled by a freed inode reused within one timestamp tick; the
+ * identity: at 1,000 orders the file is megabytes, and reading and comparing it whole on every read cost more
+ * than the rest of a read. The writeId alone cannot be fooled by a freed inode reused within one timestamp tick; the
  * identity catches a file rewritten by hand or by another tool that kept the writeId (unless it did so with the
  * same size within the same tick). A file without a writeId (written by an older csp-seats) is compared by its
  * whole text, as before. The file is read through one handle, so the header and the text are one version. A
