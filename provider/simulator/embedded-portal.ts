@@ -27,7 +27,7 @@ import {
   type SubscriptionPageOptions,
 } from "./order-engine";
 import { matchFaultRoute, takeFaultFromState } from "./faults";
-import { createPortalState, getPortalNow, STATE_VERSION, type PortalState } from "./portal-state";
+import { copyPortalState, createPortalState, getPortalNow, STATE_VERSION, type PortalState } from "./portal-state";
 import { createNotSeededError, deepFreeze, formatStateText, readStateSnapshot, transactState, withStateLock, writeStateFile } from "./state-store";
 
 export type { SubscriptionPage, SubscriptionPageOptions } from "./order-engine";
@@ -100,7 +100,7 @@ function getStateAt(snapshot: PortalState, now: Date): PortalState {
   const cached = advancedCopies.get(snapshot);
   if (cached?.error !== undefined && cached.atMs <= nowMs) throw cached.error;
   if (cached?.state && cached.atMs <= nowMs && !isPortalStateBehind(cached.state, now)) return cached.state;
-  const copy = structuredClone(snapshot);
+  const copy = copyPortalState(snapshot);
   try {
     advancePortalState(copy, now);
   } catch (error) {
@@ -140,7 +140,7 @@ class FileEmbeddedPortal implements EmbeddedPortal {
       const now = getPortalNow(state, systemClock.now(), this.clock);
       advancePortalState(state, now);
       return fn(state, now);
-    });
+    }, { copyForWrite: copyPortalState });
   }
 
   /** The committed snapshot as stored (shared and frozen: copy what you return from it). */
@@ -237,7 +237,7 @@ class FileEmbeddedPortal implements EmbeddedPortal {
     return transactState<PortalState, FaultRule | undefined>(this.statePath, (state) => {
       assertCompatible(state, this.statePath);
       return takeFaultFromState(state, method, path);
-    });
+    }, { copyForWrite: copyPortalState });
   }
 
   async now(): Promise<Date> {

@@ -20,6 +20,7 @@ import {
   createCalendarLimitError,
   findOrderInFlight,
   getNextCalendarEvent,
+  getWritableSubscription,
   toSubscription,
   type PortalState,
   type StoredOrder,
@@ -97,9 +98,9 @@ export function listSubscriptionPage(state: PortalState, options: SubscriptionPa
 // ---------------------------------------------------------------------------------------------------------------
 // Time passing
 
-function completeOrder(state: PortalState, stored: StoredOrder): void {
+/** Completes `stored`, the order in flight of `sub` (writable: see getWritableSubscription). */
+function completeOrder(state: PortalState, stored: StoredOrder, sub: StoredSubscription): void {
   const order = stored.order;
-  const sub = findSubscription(state, order.subscriptionId);
   const completedAt = stored.completeAt;
   const placedAt = new Date(order.createdAt);
   // Immediate changes first, so a renewal change of the same sku compares with the limit they leave.
@@ -253,10 +254,10 @@ export function advancePortalState(state: PortalState, now: Date): boolean {
     if (applied >= MAX_EVENTS_PER_ADVANCE) {
       throw createCalendarLimitError(`bringing the portal up to ${now.toISOString()} takes more than ${MAX_EVENTS_PER_ADVANCE} billing periods, renewals and orders`);
     }
-    const sub = state.subscriptions[index];
+    const sub = getWritableSubscription(state, index);
     const event = next[index];
     if (event.order) {
-      completeOrder(state, event.order);
+      completeOrder(state, event.order, sub);
       const following = findOrderInFlight(state, sub.id);
       if (following) inFlight.set(sub.id, following);
       else inFlight.delete(sub.id);
@@ -336,7 +337,7 @@ export function placeOrderInState(state: PortalState, request: PlaceOrderRequest
   };
   state.orders.push(stored);
   // The subscription shows the order in progress: that is a change of the subscription, so a new revision.
-  checked.sub.revision += 1;
+  getWritableSubscription(state, state.subscriptions.indexOf(checked.sub)).revision += 1;
   advancePortalState(state, now);
   return stored.order;
 }

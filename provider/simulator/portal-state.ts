@@ -80,6 +80,42 @@ export interface PortalState {
   counters: { order: number; message: number };
 }
 
+/**
+ * A copy of a frozen (shared) state that a transaction or an advance may change. What nothing changes again is
+ * shared, still frozen: finished orders and sent e-mails, which are most of a busy portal's state, and every
+ * subscription until it is changed (getWritableSubscription copies it then). Orders in flight, customers, faults
+ * and counters are copied. A state not of this version is copied whole.
+ */
+export function copyPortalState(state: PortalState): PortalState {
+  if (state.version !== STATE_VERSION || !Array.isArray(state.orders) || !Array.isArray(state.outbox)) return structuredClone(state);
+  return {
+    ...state,
+    customers: structuredClone(state.customers),
+    subscriptions: [...state.subscriptions],
+    orders: state.orders.map((o) => (isFinished(o) ? o : structuredClone(o))),
+    outbox: [...state.outbox],
+    faults: structuredClone(state.faults),
+    counters: { ...state.counters },
+  };
+}
+
+/**
+ * Subscription `index` ready to be changed: one still shared with a frozen snapshot (copyPortalState) is replaced
+ * by its own copy first. Every change of a subscription goes through here; a frozen one would refuse it.
+ */
+export function getWritableSubscription(state: PortalState, index: number): StoredSubscription {
+  const sub = state.subscriptions[index];
+  if (!Object.isFrozen(sub)) return sub;
+  const copy = structuredClone(sub);
+  state.subscriptions[index] = copy;
+  return copy;
+}
+
+function isFinished(stored: StoredOrder): boolean {
+  const status = stored?.order?.status;
+  return status === "completed" || status === "error";
+}
+
 const TERM_MONTHS: Record<TermDuration, number> = { P1M: 1, P1Y: 12, P3Y: 36 };
 const CYCLE_MONTHS: Record<BillingCycle, number> = { monthly: 1, annual: 12 };
 

@@ -3,9 +3,10 @@
  * the dynamic-provider plugin, the CLI, the HTTP server).
  *
  * Why a JSON file and not SQLite: Node 20 has no `node:sqlite`, and a native module (better-sqlite3) would need a
- * compiler or prebuilt binaries on every machine that runs `pulumi up`. The state is small (a few subscriptions,
- * their orders and e-mails), so rewriting it whole per transaction costs well under a millisecond of I/O and buys
- * simple, inspectable files. Correctness comes from three rules:
+ * compiler or prebuilt binaries on every machine that runs `pulumi up`. The file is rewritten whole per
+ * transaction, which buys simple, inspectable files; what made that grow with the state (megabytes at 1,000
+ * orders) was parsing and serializing all of it, and each process now parses a version at most once and
+ * serializes only what changed (readStateSnapshot, transactState, state-text.ts). Correctness comes from three rules:
  * - one exclusive lock file per state file (`open(..., "wx")` is atomic on local file systems), held for the whole
  *   read-modify-write, so two writers never interleave and no update is lost;
  * - the new state is written to a temp file, fsynced, then renamed over the old one, so a crash at any point
@@ -18,7 +19,9 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { BigIntStats } from "node:fs";
 import { CspSeatsError } from "../core/errors";
+import { composeStateText, createWriteId, encodeStateBody, HEADER_BYTES, isSameBody, parseStateText, readWriteId, type StateBody } from "./state-text";
 
 /** A lock older than this is considered abandoned (transactions take milliseconds). */
 export const STALE_LOCK_MS = 30_000;
@@ -178,21 +181,9 @@ export async function withStateLock<T>(statePath: string, fn: () => Promise<T>):
   }
 }
 
-/** Reads and parses the state file; a missing file is PORTAL_NOT_SEEDED, a corrupt one PORTAL_STATE_CORRUPT. */
-export async function readStateFile<T>(statePath: string): Promise<{ state: T; text: string }> {
-  let text: string;
+function parseState<T>(statePath: string, text: string): { state: T; writeId?: string } {
   try {
-    text = await fs.readFile(statePath, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw createNotSeededError(statePath);
-    throw error;
-  }
-  return { state: parseStateText<T>(statePath, text), text };
-}
-
-function parseStateText<T>(statePath: string, text: string): T {
-  try {
-    return JSON.parse(text) as T;
+    return parseStateText<T>(text);
   } catch (error) {
     throw new CspSeatsError(
       "PORTAL_STATE_CORRUPT",
@@ -205,8 +196,22 @@ function parseStateText<T>(statePath: string, text: string): T {
 
 /** How many state files a process keeps parsed (a server or a plugin uses one; tests open many). */
 const PARSED_STATE_LIMIT = 8;
+
+/**
+ * A parsed version of a state file: its writeId and the file's identity (device, inode, size, change times)
+ * when it had them, else (a file written before writeIds) its whole text.
+ */
+interface ParsedState {
+  readonly state: unknown;
+  readonly writeId?: string;
+  readonly identity?: string;
+  readonly text?: string;
+}
+
 /** Per process and keyed by absolute path: every portal instance on the same file shares it. */
-const parsedStates = new Map<string, { readonly text: string; readonly state: unknown }>();
+const parsedStates = new Map<string, ParsedState>();
+/** The body (encodeStateBody) of frozen states, as written or worked out once. */
+const stateBodies = new WeakMap<object, StateBody>();
 
 /** Freezes `value` and everything in it (shared snapshots must not be changed by whoever reads them). */
 export function deepFreeze<T>(value: T): T {
@@ -221,37 +226,74 @@ function toReadError(statePath: string, error: unknown): unknown {
   return (error as NodeJS.ErrnoException).code === "ENOENT" ? createNotSeededError(statePath) : error;
 }
 
+function getFileIdentity(stat: BigIntStats): string {
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+}
+
+function rememberParsedState(statePath: string, parsed: ParsedState): void {
+  parsedStates.delete(statePath);
+  parsedStates.set(statePath, parsed);
+  if (parsedStates.size > PARSED_STATE_LIMIT) parsedStates.delete(parsedStates.keys().next().value!);
+}
+
 /**
- * The committed state for a read without the lock, parsed at most once per version of the file: the file is read
- * on every call, but parsed only when its text differs from the text this process parsed last. Reading 250 KiB
- * costs a fraction of a millisecond, parsing it several; comparing the text (rather than inode, size and times)
- * cannot be fooled by a freed inode reused within one timestamp tick. A write by any process or portal instance
- * is seen by the next read. The state is deeply frozen and shared: never change it, and copy what you return
- * from it. Errors as readStateFile.
+ * The committed state for a read without the lock, parsed at most once per version of the file. Every write
+ * gives the file a new random writeId (state-text.ts), so a version is known by its first bytes and the file's
+ * identity: at 1,000 orders the file is megabytes, and reading and comparing it whole on every read cost more
+ * than the rest of a read. The writeId alone cannot be fooled by a freed inode reused within one timestamp tick; the
+ * identity catches a file rewritten by hand or by another tool that kept the writeId (unless it did so with the
+ * same size within the same tick). A file without a writeId (written by an older csp-seats) is compared by its
+ * whole text, as before. The file is read through one handle, so the header and the text are one version. A
+ * write by any process or portal instance is seen by the next read. The state is deeply frozen and shared: never
+ * change it, and copy what you return from it. Errors: a missing file is PORTAL_NOT_SEEDED, a corrupt one
+ * PORTAL_STATE_CORRUPT.
  */
 export async function readStateSnapshot<T>(statePath: string): Promise<T> {
-  const text = await fs.readFile(statePath, "utf8").catch((error: unknown) => {
+  const handle = await fs.open(statePath, "r").catch((error: unknown) => {
     throw toReadError(statePath, error);
   });
-  const cached = parsedStates.get(statePath);
-  if (cached && cached.text === text) return cached.state as T;
-  const state = deepFreeze(parseStateText<T>(statePath, text));
-  parsedStates.delete(statePath);
-  parsedStates.set(statePath, { text, state });
-  if (parsedStates.size > PARSED_STATE_LIMIT) parsedStates.delete(parsedStates.keys().next().value!);
-  return state;
+  try {
+    const identity = getFileIdentity(await handle.stat({ bigint: true }));
+    const cached = parsedStates.get(statePath);
+    if (cached?.writeId !== undefined && cached.identity === identity) {
+      const head = Buffer.alloc(HEADER_BYTES);
+      const { bytesRead } = await handle.read(head, 0, HEADER_BYTES, 0);
+      if (readWriteId(head.subarray(0, bytesRead)) === cached.writeId) return cached.state as T;
+    }
+    const text = await handle.readFile("utf8");
+    if (cached?.text !== undefined && cached.text === text) return cached.state as T;
+    const { state, writeId } = parseState<T>(statePath, text);
+    deepFreeze(state);
+    rememberParsedState(statePath, writeId !== undefined ? { state, writeId, identity } : { state, text });
+    return state;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes `chunks` in order with as few system calls as the platform allows (no copy into one buffer). */
+async function writeChunks(handle: fs.FileHandle, chunks: readonly Buffer[]): Promise<void> {
+  let rest = chunks.filter((chunk) => chunk.length > 0);
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest as Buffer[]);
+    // A short write is resumed where it stopped.
+    let index = 0;
+    while (index < rest.length && bytesWritten >= rest[index].length) bytesWritten -= rest[index++].length;
+    rest = index < rest.length ? [rest[index].subarray(bytesWritten), ...rest.slice(index + 1)] : [];
+  }
 }
 
 /**
  * Replaces the state file atomically: temp file in the same directory, fsync, rename, then fsync the directory so
  * the rename itself survives a power cut.
  */
-export async function writeStateFile(statePath: string, text: string): Promise<void> {
+export async function writeStateFile(statePath: string, text: string | readonly Buffer[]): Promise<void> {
   const dir = path.dirname(statePath);
   const temp = path.join(dir, `.${path.basename(statePath)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const handle = await fs.open(temp, "w");
   try {
-    await handle.writeFile(text);
+    if (typeof text === "string") await handle.writeFile(text);
+    else await writeChunks(handle, text);
     await handle.sync();
   } finally {
     await handle.close();
@@ -270,23 +312,46 @@ export async function writeStateFile(statePath: string, text: string): Promise<v
   }
 }
 
+/** Options of transactState. */
+export interface TransactStateOptions<S> {
+  /**
+   * A copy of the frozen snapshot that `fn` may change (default: structuredClone). It may share what `fn` never
+   * changes: shared parts stay frozen, and their text is not worked out again.
+   */
+  readonly copyForWrite?: (snapshot: S) => S;
+}
+
+function getStateBody(state: object): StateBody {
+  let body = stateBodies.get(state);
+  if (body === undefined) {
+    body = encodeStateBody(state);
+    stateBodies.set(state, body);
+  }
+  return body;
+}
+
 /**
- * One transaction: lock, read, let `fn` change the state in place, write it back only if it changed, unlock.
- * If `fn` throws, nothing is written.
+ * One transaction: lock, take the committed state (readStateSnapshot), let `fn` change a copy of it in place,
+ * write the copy only if it differs, unlock. If `fn` throws, nothing is written (and the snapshot, frozen, was
+ * never touched). The copy written becomes this process's snapshot of the new version, so the reads that follow
+ * neither read nor parse the file again. What `fn` returns is copied: it may be part of that shared snapshot.
  */
-export async function transactState<S, T>(statePath: string, fn: (state: S) => T | Promise<T>): Promise<T> {
+export async function transactState<S extends object, T>(statePath: string, fn: (state: S) => T | Promise<T>, options: TransactStateOptions<S> = {}): Promise<T> {
   return withStateLock(statePath, async () => {
-    const { state, text } = await readStateFile<S>(statePath);
-    const result = await fn(state);
-    // Compared with the text as read: every writer writes this one format (formatStateText), so one
-    // serialization per transaction decides and writes (three made an order at 1,000 subscriptions cost 30 ms).
-    const after = formatStateText(state);
-    if (after !== text) await writeStateFile(statePath, after);
+    const snapshot = await readStateSnapshot<S>(statePath);
+    const state = (options.copyForWrite ?? structuredClone)(snapshot);
+    const result = structuredClone(await fn(state));
+    const body = encodeStateBody(state);
+    if (isSameBody(body, getStateBody(snapshot))) return result;
+    const writeId = createWriteId();
+    await writeStateFile(statePath, composeStateText(writeId, body));
+    // Under the lock, so the identity is the file just renamed into place.
+    const identity = getFileIdentity(await fs.stat(statePath, { bigint: true }));
+    deepFreeze(state);
+    stateBodies.set(state, body);
+    rememberParsedState(statePath, { state, writeId, identity });
     return result;
   });
 }
 
-/** The state file's one format: indented JSON and a final newline. */
-export function formatStateText(state: unknown): string {
-  return `${JSON.stringify(state, null, 2)}\n`;
-}
+export { formatStateText } from "./state-text";
