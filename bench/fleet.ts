@@ -14,8 +14,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { seedEmbeddedPortal } from "../provider/simulator/embedded-portal";
-import type { FixtureSubscription, PortalFixture } from "../provider/simulator/fixture";
+import type { PortalFixture } from "../provider/simulator/fixture";
 import { createLocalStackEnv, findPulumiBinDir, REPO_ROOT } from "../scripts/lib/pulumi-env";
+import { buildBenchFixture } from "./bench-fixture";
 
 const CLI = path.join(REPO_ROOT, "bin", "csp-seats.js");
 
@@ -39,20 +40,12 @@ function parseOptions(argv: readonly string[]): Options {
 }
 
 function buildFixture(count: number): PortalFixture {
-  const subscriptions: FixtureSubscription[] = Array.from({ length: count }, (_, i) => ({
-    id: `sub-${i + 1}`,
-    name: `Bench subscription ${i + 1}`,
-    customerId: "contoso",
-    status: "active",
-    currency: "EUR",
-    billingCycle: "monthly",
-    billingPeriod: { start: "2026-05-01", end: "2026-06-01" },
-    termEnd: "2026-11-30",
-    autoRenew: true,
-    paymentMethods: [{ id: "pm-invoice", label: "Invoice", isDefault: true }],
-    lines: [{ sku: "m365-business-basic", displayName: "Microsoft 365 Business Basic", usage: 8, limit: 10, unitPrice: "5.60" }],
-  }));
-  return { now: "2026-05-12T09:00:00Z", processingDelayMs: 0, pageSize: 100, faults: [], customers: [{ id: "contoso", name: "Contoso Ltd", contactEmail: "it-admin@contoso.example" }], subscriptions };
+  return buildBenchFixture({
+    count,
+    customers: 1,
+    idDigits: 0,
+    lines: () => [{ sku: "m365-business-basic", displayName: "Microsoft 365 Business Basic", usage: 8, limit: 10, unitPrice: "5.60" }],
+  });
 }
 
 /** The RSS (KiB) of `pid` and all its descendants, from /proc. */

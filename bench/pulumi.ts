@@ -24,9 +24,10 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { openEmbeddedPortal, seedEmbeddedPortal } from "../provider/simulator/embedded-portal";
-import type { FixtureSubscription, PortalFixture } from "../provider/simulator/fixture";
+import type { PortalFixture } from "../provider/simulator/fixture";
 import { createPortalServer } from "../provider/simulator/server/server";
 import { createLocalStackEnv, findPulumiBinDir, REPO_ROOT, writeLocalProject } from "../scripts/lib/pulumi-env";
+import { buildBenchFixture } from "./bench-fixture";
 import { formatCpu, formatMiB, formatSeconds, median, runPulumi, type BenchProject, type PulumiRun } from "./pulumi-processes";
 
 const ROOT = REPO_ROOT;
@@ -77,31 +78,17 @@ function parseOptions(argv: readonly string[]): Options {
   return options;
 }
 
+/** N subscriptions, each with a refundable batch of 2 Basic seats and an Exchange line. */
 function buildFixture(count: number): PortalFixture {
-  const subscriptions: FixtureSubscription[] = Array.from({ length: count }, (_, i) => ({
-    id: `sub-${String(i + 1).padStart(4, "0")}`,
-    name: `Bench subscription ${i + 1}`,
-    customerId: "contoso",
-    status: "active",
-    currency: "EUR",
-    billingCycle: "monthly",
-    billingPeriod: { start: "2026-05-01", end: "2026-06-01" },
-    termEnd: "2026-11-30",
-    autoRenew: true,
-    paymentMethods: [{ id: "pm-invoice", label: "Invoice", isDefault: true }],
-    lines: [
+  return buildBenchFixture({
+    count,
+    customers: 1,
+    idDigits: 4,
+    lines: () => [
       { sku: "m365-business-basic", displayName: "Microsoft 365 Business Basic", usage: 8, limit: 10, unitPrice: "5.60", batches: [{ quantity: 2, addedAt: "2026-05-10T14:30:00Z" }] },
       { sku: "exchange-online-plan-1", displayName: "Exchange Online (Plan 1)", usage: 3, limit: 5, unitPrice: "3.70" },
     ],
-  }));
-  return {
-    now: "2026-05-12T09:00:00Z",
-    processingDelayMs: 0,
-    pageSize: 100,
-    faults: [],
-    customers: [{ id: "contoso", name: "Contoso Ltd", contactEmail: "it-admin@contoso.example" }],
-    subscriptions,
-  };
+  });
 }
 
 /** seats.yaml: one more Business Basic seat everywhere (every subscription has a charge), the first `bumped` two more. */

@@ -84,8 +84,6 @@ export async function observeDesiredState(portal: Portal, desired: DesiredState,
 }
 
 /** What a read saw of the managed SKUs: purchased and assigned seats, changes scheduled for renewal. */
-export type { ObservedSeats };
-
 /** The seats of `skus` as `subscription` shows them; SKUs it does not carry are left out. */
 export function summarizeObservedSeats(subscription: Subscription, skus: readonly string[], observedAt: Date): ObservedSeats {
   const limits: Record<string, number> = {};

@@ -96,6 +96,15 @@ export function createMoney(amount: string, currency: string): Money {
   return moneyFromMinor(parseMinorUnits(amount, code), code);
 }
 
+/**
+ * Money from its words, "3.61 EUR" (as core/describe's formatMoney writes it), exactly as written; undefined for
+ * any other text.
+ */
+export function parseMoneyWords(text: string): Money | undefined {
+  const match = /^(-?\d+(?:\.\d+)?) ([A-Z]{3})$/.exec(text);
+  return match ? { currency: match[2], amount: match[1] } : undefined;
+}
+
 /** Zero in `currency`. */
 export function zeroMoney(currency: string): Money {
   return moneyFromMinor(0n, currency);

@@ -5,7 +5,10 @@
  * were as objects cost an `up` of N resources N x N x 30. A state written by csp-seats 0.1 (top-level `limits`,
  * `usage`, ..., `orderId`, `charge`, `lineResults`, `appliedPlan`) is read the same way.
  */
+import { formatMoney } from "./describe";
+import { isRecord, parseJsonObject } from "./json";
 import type { LineResult, Money } from "./model";
+import { parseMoneyWords } from "./money";
 
 /** Purchased and assigned seats of the managed SKUs, as last read. */
 export interface ObservedSeats {
@@ -44,30 +47,10 @@ export interface OrderRecord {
 
 type Json = Record<string, unknown>;
 
-function isRecord(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function parseJsonObject(text: unknown): Json | undefined {
-  if (typeof text !== "string" || !text.startsWith("{")) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return isRecord(parsed) ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** "3.61 EUR" from `{ currency, amount }`. */
-function toWords(money: Money): string {
-  return `${money.amount} ${money.currency}`;
-}
-
 /** `{ currency, amount }` from "3.61 EUR" (or from the object older state holds); undefined for anything else. */
 function fromWords(value: unknown): Money | undefined {
   if (isRecord(value)) return typeof value.amount === "string" && typeof value.currency === "string" ? { currency: value.currency, amount: value.amount } : undefined;
-  const match = typeof value === "string" ? /^(-?\d+(?:\.\d+)?) ([A-Z]{3})$/.exec(value) : null;
-  return match ? { currency: match[2], amount: match[1] } : undefined;
+  return typeof value === "string" ? parseMoneyWords(value) : undefined;
 }
 
 /** The observation as state stores it (`observed`). */
@@ -94,9 +77,9 @@ export function decodeObservedSeats(outputs: Json | undefined): ObservedSeats | 
 export function encodeOrderRecord(record: OrderRecord): string {
   return JSON.stringify({
     ...record,
-    ...(record.charge ? { charge: toWords(record.charge) } : {}),
-    ...(record.refund ? { refund: toWords(record.refund) } : {}),
-    ...(record.lineResults ? { lineResults: record.lineResults.map((line) => ({ ...line, amount: toWords(line.amount) })) } : {}),
+    ...(record.charge ? { charge: formatMoney(record.charge) } : {}),
+    ...(record.refund ? { refund: formatMoney(record.refund) } : {}),
+    ...(record.lineResults ? { lineResults: record.lineResults.map((line) => ({ ...line, amount: formatMoney(line.amount) })) } : {}),
   });
 }
 

@@ -6,6 +6,7 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
 import { findClosestName } from "../core/closest-name";
 import type { LocatedErrorCode } from "../core/error-codes";
+import { isRecord } from "../core/json";
 import { formatPath } from "../core/located-yaml";
 import seatsSchema from "../../schema/seats.schema.json";
 
@@ -66,7 +67,7 @@ function listViolations(validate: ValidateFunction, data: unknown): SchemaViolat
 
 /** Violations of schema/seats.schema.json by a whole seats.yaml document (and targets whose min is above max). */
 export function listSeatsFileViolations(data: unknown): SchemaViolation[] {
-  const subscriptions = isMapping(data) ? (data as { subscriptions?: unknown }).subscriptions : undefined;
+  const subscriptions = isRecord(data) ? (data as { subscriptions?: unknown }).subscriptions : undefined;
   const ranges = Array.isArray(subscriptions) ? subscriptions.flatMap((item: unknown, index) => listTargetRangeViolations(item, ["subscriptions", String(index)])) : [];
   return [...listViolations(getValidators().file, data), ...ranges];
 }
@@ -78,11 +79,11 @@ export function listSubscriptionInputViolations(inputs: unknown): SchemaViolatio
 
 /** A target whose min is above its max cannot be met; JSON Schema cannot compare two values, so this does. */
 function listTargetRangeViolations(owner: unknown, at: readonly string[]): SchemaViolation[] {
-  const licenses = isMapping(owner) ? (owner as { licenses?: unknown }).licenses : undefined;
-  if (!isMapping(licenses)) return [];
+  const licenses = isRecord(owner) ? (owner as { licenses?: unknown }).licenses : undefined;
+  if (!isRecord(licenses)) return [];
   const violations: SchemaViolation[] = [];
   for (const [sku, value] of Object.entries(licenses as Record<string, unknown>)) {
-    if (!isMapping(value)) continue;
+    if (!isRecord(value)) continue;
     const { min, max } = value as { min?: unknown; max?: unknown };
     if (typeof min !== "number" || typeof max !== "number" || min <= max) continue;
     violations.push({ segments: [...at, "licenses", sku, "min"], code: "INVALID_SEAT_TARGET", message: `target for ${sku}: min ${min} is above max ${max}; make min at most max` });
@@ -99,10 +100,6 @@ function findLicenseValue(segments: readonly string[]): { sku: string; inside: b
   return undefined;
 }
 
-function isMapping(value: unknown): boolean {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /**
  * A license value is `oneOf: [seatCount, seatTarget]`, so ajv reports both branches and the oneOf itself. Only
  * the branch the value was meant for is kept: a mapping is a target, anything else a seat count.
@@ -111,7 +108,7 @@ function isOneOfNoise(error: ErrorObject, segments: readonly string[], data: unk
   const license = findLicenseValue(segments);
   if (!license || license.inside) return false;
   if (error.keyword === "oneOf") return true;
-  const mapping = isMapping(valueAt(data, segments));
+  const mapping = isRecord(valueAt(data, segments));
   if (mapping) return error.keyword === "type" || error.keyword === "minimum" || error.keyword === "maximum";
   return error.keyword === "type" && (error.params as { type?: unknown }).type === "object";
 }
@@ -146,7 +143,7 @@ function describeSchemaError(error: ErrorObject, segments: readonly string[], da
   const last = segments[segments.length - 1];
   const inLicenses = segments.length >= 2 && segments[segments.length - 2] === "licenses";
   const license = findLicenseValue(segments);
-  if (license && (license.inside || isMapping(value))) return describeTargetError(error, license.sku, license.inside ? last : undefined, value);
+  if (license && (license.inside || isRecord(value))) return describeTargetError(error, license.sku, license.inside ? last : undefined, value);
   if (inLicenses && error.keyword === "maximum") {
     const limit = (error.params as { limit: number }).limit;
     return { code: "INVALID_SEAT_COUNT", message: `seat count for ${last} must be at most ${limit} seats; got ${describeValue(value)}` };

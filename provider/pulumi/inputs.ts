@@ -4,6 +4,7 @@
  * mapped back to the input they concern so `pulumi preview` points at it.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { isRecord } from "../core/json";
 import type { DesiredSubscription, LicenseValue, SourceLocation } from "../core/desired-types";
 import type { PlanFinding, SubscriptionPlan } from "../core/plan/types";
 import { listSubscriptionInputViolations } from "../desired/schema-violations";
@@ -40,9 +41,6 @@ export function stripProvider<T extends Record<string, unknown>>(props: T): T {
   return rest as T;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Validates the declared inputs against the seats.yaml schema (shape only, no I/O). Exported for unit tests. */
 export function validateInputs(news: Record<string, unknown>): { inputs: CheckedInputs; failures: Failure[] } {

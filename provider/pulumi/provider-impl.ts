@@ -9,6 +9,7 @@
  * has; `delete` stops managing.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { isRecord } from "../core/json";
 import { formatFinding } from "../core/describe";
 import { isLineDrifted } from "../core/drift";
 import { isCspSeatsError } from "../core/errors";
@@ -148,9 +149,6 @@ export async function check(olds: Record<string, unknown>, news: Record<string, 
   });
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /**
  * The stored inputs, unchanged, when nothing is to be ordered and the new check says exactly what they say

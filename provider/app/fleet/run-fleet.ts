@@ -6,6 +6,7 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
+import { mapWithConcurrency } from "../../backends/shared/concurrency";
 import { CspSeatsError } from "../../core/errors";
 import type { FleetLayout, FleetOperation, FleetTenant, TenantOutcome } from "../../core/fleet-types";
 import { runTenantStack } from "./tenant-stack";
@@ -56,20 +57,6 @@ function checkPassphrase(backendUrl: string, env: NodeJS.ProcessEnv): void {
   );
 }
 
-/** Runs `items` through `worker`, at most `limit` at once; results in input order. */
-export async function mapWithLimit<T, R>(items: readonly T[], limit: number, worker: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await worker(items[index]);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}
-
 /** Runs the operation on every tenant of `options.tenants`; one outcome per tenant, in their order. */
 export async function runFleet(options: RunFleetOptions): Promise<TenantOutcome[]> {
   const backendUrl = resolveBackendUrl(options.layout, options.env, options.backendUrl);
@@ -79,7 +66,7 @@ export async function runFleet(options: RunFleetOptions): Promise<TenantOutcome[
     throw new CspSeatsError("FLEET_STACK", `cannot run the Pulumi CLI: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`, "Put `pulumi` on PATH (docs/pulumi-cli.md); the fleet drives it through the Automation API.", { cause: error });
   });
   const emit = options.onProgress ?? (() => undefined);
-  return mapWithLimit(options.tenants, options.parallel ?? getDefaultParallelism(), async (tenant) => {
+  return mapWithConcurrency(options.tenants, options.parallel ?? getDefaultParallelism(), async (tenant) => {
     emit({ kind: "start", tenant: tenant.name });
     const outcome = await runTenantStack(tenant, {
       layout: options.layout,

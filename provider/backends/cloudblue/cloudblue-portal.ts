@@ -13,7 +13,7 @@ import { CspSeatsError } from "../../core/errors";
 import type { Order, OrderEstimate, OrderRequest, PlaceOrderRequest, Subscription } from "../../core/model";
 import type { CloudBlueConfig } from "./config";
 import { createGraphClient, type GraphClient } from "../graph/graph-client";
-import type { HttpRetryInfo } from "../shared/http-client";
+import type { VendorPortalOptions } from "../shared/http-client";
 import type { PaginationLimits } from "../shared/paginate";
 import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../portal";
 import { summarise } from "./amounts";
@@ -29,19 +29,13 @@ import type { CbOrder, CbOrderDetailed, CbSubscription } from "./simpleapi-types
 const JUST_READ_MS = 30_000;
 
 /** How the CloudBlue backend behaves beyond its config; everything has a default. */
-export interface CloudBluePortalOptions {
-  readonly clock?: Clock;
-  /** Waits between HTTP retries and between polls of an order; injectable so tests never sleep. */
-  readonly sleep?: (ms: number) => Promise<void>;
+export interface CloudBluePortalOptions extends VendorPortalOptions {
   /**
    * How long placeOrder waits for an immediate order before it places the renewal order that must follow it.
    * Default 900 s (csp-seats:orderTimeoutSeconds' default). Waiting for the last order is the caller's, with the
    * shared order wait.
    */
   readonly orderTimeoutMs?: number;
-  readonly onRetry?: (info: HttpRetryInfo) => void;
-  /** One line per notable event (order placed, polled, found again), with correlation ids; never secrets. */
-  readonly log?: (line: string) => void;
   /** HTTP retries for safe requests. Default 4. */
   readonly retries?: number;
   /** Page size for list endpoints. Default 100. */

@@ -5,7 +5,7 @@
  * a setting means the same thing everywhere and a missing one produces the same error.
  */
 import { GRAPH_CONFIG_KEYS, resolveGraphSettings, type GraphSettings } from "../graph/graph-config";
-import { createConfigFailure, getVendorEnvName, readVendorEnv } from "../shared/vendor-config";
+import { createConfigFailure, getVendorEnvName, parseConfigPairs, readVendorEnv } from "../shared/vendor-config";
 
 /** The CloudBlue backend's settings, as resolved from the stack config or the environment. */
 export interface CloudBlueConfig {
@@ -65,27 +65,7 @@ const fail: (summary: string, fix: string) => never = createConfigFailure("CONFI
  * as) or `mpn=SKU_PART_NUMBER` pairs separated by commas (handy in an environment variable).
  */
 export function parseSkuMap(text: string): Record<string, string> {
-  const trimmed = text.trim();
-  const map: Record<string, string> = {};
-  if (trimmed.startsWith("{")) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(trimmed);
-    } catch {
-      fail("skuMap is not valid JSON", 'Write it as {"<mpn>": "<skuPartNumber>"} or as mpn=SKU,mpn2=SKU2.');
-    }
-    for (const [mpn, sku] of Object.entries(parsed as Record<string, unknown>)) {
-      if (typeof sku !== "string" || sku.trim() === "") fail(`skuMap entry "${mpn}" has no skuPartNumber`, "Map every mpn to a Microsoft skuPartNumber string.");
-      map[mpn] = sku.trim();
-    }
-    return map;
-  }
-  for (const pair of trimmed.split(",").map((part) => part.trim()).filter(Boolean)) {
-    const eq = pair.lastIndexOf("=");
-    if (eq <= 0 || eq === pair.length - 1) fail(`skuMap entry "${pair}" is not mpn=SKU_PART_NUMBER`, "Write pairs such as 0a1b...-ANNUAL=O365_BUSINESS_ESSENTIALS, separated by commas.");
-    map[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
-  }
-  return map;
+  return parseConfigPairs("skuMap", text, '{"<mpn>": "<skuPartNumber>"} or mpn=SKU_PART_NUMBER,mpn2=SKU2', fail);
 }
 
 /**

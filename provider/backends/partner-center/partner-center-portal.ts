@@ -9,7 +9,7 @@ import type { Clock } from "../../core/clock";
 import { systemClock } from "../../core/clock";
 import { CspSeatsError, isCspSeatsError } from "../../core/errors";
 import type { Money, Order, OrderEstimate, OrderRequest, PlaceOrderRequest, Subscription } from "../../core/model";
-import type { HttpRetryInfo } from "../shared/http-client";
+import type { VendorPortalOptions } from "../shared/http-client";
 import { checkArray, checkObject, checkQuantity, createVendorValueError } from "../shared/vendor-values";
 import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../portal";
 import type { PartnerCenterConfig } from "./config";
@@ -20,15 +20,9 @@ import type { PcSubscribedSkuCollection, PcSubscription, PcSubscriptionCollectio
 import { getSharedBucket, type TokenBucket } from "./rate-limiter";
 
 /** How the Partner Center backend behaves beyond its config; everything has a default. */
-export interface PartnerCenterPortalOptions {
-  readonly clock?: Clock;
-  /** Waits between HTTP retries, polls and rate-limit slots; injectable so tests never sleep. */
-  readonly sleep?: (ms: number) => Promise<void>;
+export interface PartnerCenterPortalOptions extends VendorPortalOptions {
   /** How long placeOrder waits for a 202 before it schedules the renewal change that must follow. Default 900 s. */
   readonly orderTimeoutMs?: number;
-  readonly onRetry?: (info: HttpRetryInfo) => void;
-  /** One line per notable event (PATCH answered, reply lost, token refreshed), with MS-RequestId; never secrets. */
-  readonly log?: (line: string) => void;
   /** HTTP retries of safe requests (GETs, PATCHes with their MS-RequestId). Default 4. */
   readonly retries?: number;
   /** The rate limiter; default the process-wide bucket of the customer tenant. */

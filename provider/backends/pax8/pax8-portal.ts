@@ -12,7 +12,7 @@ import { systemClock } from "../../core/clock";
 import { CspSeatsError } from "../../core/errors";
 import type { Order, OrderEstimate, OrderRequest, PlaceOrderRequest, Subscription } from "../../core/model";
 import { createGraphClient, type GraphClient } from "../graph/graph-client";
-import type { HttpRetryInfo } from "../shared/http-client";
+import type { VendorPortalOptions } from "../shared/http-client";
 import type { PaginationLimits } from "../shared/paginate";
 import type { ListOrdersOptions, ListSubscriptionsOptions, Portal } from "../portal";
 import type { Pax8Config } from "./config";
@@ -22,13 +22,7 @@ import { Pax8Reader, PAX8_MAX_PAGE_SIZE } from "./pax8-reads";
 import { Pax8Session } from "./pax8-session";
 
 /** How the Pax8 backend behaves beyond its config; everything has a default. */
-export interface Pax8PortalOptions {
-  readonly clock?: Clock;
-  /** Waits between HTTP retries; injectable so tests never sleep. */
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly onRetry?: (info: HttpRetryInfo) => void;
-  /** One line per notable event (token, change, recovery); never secrets. */
-  readonly log?: (line: string) => void;
+export interface Pax8PortalOptions extends VendorPortalOptions {
   /** HTTP retries of reads (429 and 5xx, exponential backoff with full jitter). Default 6. */
   readonly retries?: number;
   /** Page size of GET /subscriptions. Default 200 (Pax8's maximum). */

@@ -1,4 +1,4 @@
-/** Bounded concurrency for reads a backend must make one by one (no bulk endpoint). */
+/** Bounded concurrency: reads a backend must make one by one (no bulk endpoint), tenants of a fleet run. */
 
 /** `fn` over `items` with at most `limit` calls in flight; results in the order of `items`. */
 export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Pool } from "undici";
+import type { Clock } from "../../core/clock";
 import { CspSeatsError, isCspSeatsError, type ErrorCode } from "../../core/errors";
 import { createHttpRetryPolicy, getHttpRetryDelay, isTransientHttpError, parseRetryAfter, retry, type RetryInfo, type RetryOptions } from "./retry";
 
@@ -33,6 +34,18 @@ export interface HttpRetryInfo {
   /** How long the client waits before the next attempt. */
   delayMs: number;
   error: CspSeatsError;
+}
+
+/** The options every vendor backend (CloudBlue, Pax8, Partner Center) takes; each documents its own defaults. */
+export interface VendorPortalOptions {
+  readonly clock?: Clock;
+  /** Waits between HTTP retries (and polls, rate-limit slots); injectable so tests never sleep. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly onRetry?: (info: HttpRetryInfo) => void;
+  /** One line per notable event, with the vendor's correlation ids; never secrets. */
+  readonly log?: (line: string) => void;
+  /** HTTP retries of safe requests. */
+  readonly retries?: number;
 }
 
 /** How a client connects, authenticates, retries and maps errors. */

@@ -5,7 +5,10 @@
  * value, so a plan of ~60 values per resource cost N steps x N resources x 60. As one text it is one value, and
  * `pulumi preview --diff` still shows it as an object (the CLI decodes JSON text in a diff).
  */
+import { formatMoney } from "../describe";
+import { isRecord, parseJsonObject } from "../json";
 import type { Money } from "../model";
+import { parseMoneyWords } from "../money";
 import { listChangedLines } from "./plan-status";
 import type { PlanFinding, PlannedLine, RecurringAmounts, RecurringCost, SubscriptionPlan, SubscriptionRecurring } from "./types";
 
@@ -32,13 +35,13 @@ type Json = Record<string, unknown>;
 
 /** Money in the plan's currency as its amount alone ("3.61"), another currency as "3.61 USD". */
 function encodeMoney(money: Money, currency: string): string {
-  return money.currency === currency ? money.amount : `${money.amount} ${money.currency}`;
+  return money.currency === currency ? money.amount : formatMoney(money);
 }
 
 function decodeMoney(value: unknown, currency: string): Money {
-  if (typeof value === "object" && value !== null) return value as Money;
-  const [amount, other] = String(value).split(" ");
-  return { currency: other ?? currency, amount: amount ?? "" };
+  if (isRecord(value)) return value as unknown as Money;
+  const text = String(value);
+  return parseMoneyWords(text) ?? { currency, amount: text };
 }
 
 function encodeAmounts(amounts: RecurringAmounts, currency: string): Json {
@@ -136,8 +139,8 @@ export function encodeStoredPlan(plan: SubscriptionPlan): string {
 }
 
 function isStoredPlan(value: unknown): value is Json & { subscriptionId: string; currency: string; lines: unknown[]; orderLines: unknown[]; findings: unknown[] } {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const plan = value as Json;
+  if (!isRecord(value)) return false;
+  const plan = value;
   return typeof plan.subscriptionId === "string" && typeof plan.currency === "string" && Array.isArray(plan.lines) && Array.isArray(plan.orderLines) && Array.isArray(plan.findings);
 }
 
@@ -171,14 +174,6 @@ function expandStoredPlan(plan: Json & { subscriptionId: string; currency: strin
  * csp-seats 0.1 stored. Undefined when absent, not known yet (a preview's unknown value) or not a plan.
  */
 export function decodeStoredPlan(value: unknown): SubscriptionPlan | undefined {
-  let parsed: unknown = value;
-  if (typeof value === "string") {
-    if (!value.startsWith("{")) return undefined;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      return undefined;
-    }
-  }
+  const parsed = typeof value === "string" ? parseJsonObject(value) : value;
   return isStoredPlan(parsed) ? expandStoredPlan(parsed) : undefined;
 }
