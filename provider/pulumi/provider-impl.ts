@@ -9,10 +9,11 @@
  * has; `delete` stops managing.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { isRecord } from "../core/json";
 import { formatFinding } from "../core/describe";
 import { isLineDrifted } from "../core/drift";
 import { isCspSeatsError } from "../core/errors";
+import { isRecord } from "../core/json";
+import { hasOrderLines } from "../core/plan/plan-status";
 import { planSubscription } from "../core/plan/planner";
 import { decodeStoredPlan, encodeStoredPlan } from "../core/plan/stored-plan";
 import { decodeObservedSeats, decodeOrderRecord, encodeObservedSeats, encodeOrderRecord } from "../core/stored-outputs";
@@ -143,12 +144,11 @@ export async function check(olds: Record<string, unknown>, news: Record<string, 
     }
     const plan = planSubscription(desired, {}, observed, now, quote);
     return {
-      inputs: keepUnchangedInputs(olds, { ...inputs, plan: encodeStoredPlan(plan), checkedAt: new Date().toISOString() }, plan.orderLines.length > 0),
+      inputs: keepUnchangedInputs(olds, { ...inputs, plan: encodeStoredPlan(plan), checkedAt: new Date().toISOString() }, hasOrderLines(plan)),
       failures: plan.findings.filter((finding) => finding.severity === "violation").map(toFailure),
     };
   });
 }
-
 
 /**
  * The stored inputs, unchanged, when nothing is to be ordered and the new check says exactly what they say
@@ -185,12 +185,12 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
   const plan = decodeStoredPlan(news.plan);
   const detailedDiff: SeatsDiffResult["detailedDiff"] = {};
   const checkedAt = typeof news.checkedAt === "string" ? Date.parse(news.checkedAt) : Number.NaN;
-  const observedAt = Date.parse(decodeObservedSeats(olds)?.observedAt ?? "");
+  const seen = decodeObservedSeats(olds);
+  const observedAt = Date.parse(seen?.observedAt ?? "");
   const planIsCurrent = plan !== undefined && !(checkedAt < observedAt);
   if (planIsCurrent) {
     for (const line of plan.orderLines) detailedDiff[`licenses.${line.sku}`] = { kind: "update", inputDiff: true };
   } else {
-    const seen = decodeObservedSeats(olds);
     const limits: Record<string, unknown> = seen?.limits ?? {};
     const scheduled: Record<string, unknown> = seen?.scheduled ?? {};
     // A decrease csp-seats holds for a portal that cannot schedule it (Pax8) counts as scheduled here, as it does

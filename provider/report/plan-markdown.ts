@@ -8,8 +8,8 @@
 import type { Plan, PlanFinding, PlannedLine, RecurringCost, RecurringLine, SubscriptionPlan } from "../core/plan/types";
 import { describeDeferredWindow, listDerivations } from "./plan-text";
 import { describeMonthlyHeadline, describeRenewal, formatDelta, formatMoney, formatPercent, formatSignedAmount, formatSignedMoney, isZeroMoney } from "../core/describe";
-import { hasOrderLines, isUnchanged } from "../core/plan/plan-status";
-import { buildApprovedPlan, describeApprovedSubscription, isOrdering } from "../core/plan/approval";
+import { hasOrderLines, isOrdering, isUnchanged } from "../core/plan/plan-status";
+import { buildApprovedPlan, describeApprovedSubscription } from "../core/plan/approval";
 import { escapeMarkdown, plural, sortFindings } from "./format";
 import { renderSection, splitSections, type MarkdownSection, type TableBlock } from "./markdown-chunks";
 

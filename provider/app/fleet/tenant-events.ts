@@ -9,6 +9,7 @@ import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { describePlanChanges } from "../../core/describe";
 import { isLineDrifted } from "../../core/drift";
 import type { DriftedSubscription, FleetOperation, TenantChange, TenantError, TenantOutcome } from "../../core/fleet-types";
+import { isOrdering } from "../../core/plan/plan-status";
 import { decodeStoredPlan } from "../../core/plan/stored-plan";
 import { computeTotals } from "../../core/plan/totals";
 import { decodeObservedSeats } from "../../core/stored-outputs";
@@ -101,7 +102,7 @@ export function summarizeTenantEvents(operation: FleetOperation, events: readonl
     }
   }
   const ordered = [...plans.values()].sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : a.subscriptionId > b.subscriptionId ? 1 : 0));
-  const changed = ordered.filter((plan) => plan.orderLines.length > 0 && !plan.blocked);
+  const changed = ordered.filter(isOrdering);
   const findings: PlanFinding[] = ordered.flatMap((plan) => plan.findings);
   const errors = collectErrors(events);
   const driftList = [...drift.values()].sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : 1));

@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { CspSeatsError } from "../errors";
 import type { Money } from "../model";
 import { parseDecimal, roundToMinorUnits, toMinorUnits, formatMinorUnits } from "../money";
+import { isOrdering } from "./plan-status";
 import type { Plan, PlannedOrderLine, SubscriptionPlan } from "./types";
 
 /** The `kind` of a saved approved plan. */
@@ -73,10 +74,6 @@ function toCanonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Whether the subscription's plan would place an order (order lines and not blocked). */
-export function isOrdering(plan: SubscriptionPlan): boolean {
-  return plan.orderLines.length > 0 && !plan.blocked;
-}
 
 /** The approval record of one subscription's plan (its digest included). */
 export function describeApprovedSubscription(plan: SubscriptionPlan): ApprovedSubscription {

@@ -10,6 +10,11 @@ export function hasOrderLines(plan: Pick<SubscriptionPlan, "orderLines">): boole
   return plan.orderLines.length > 0;
 }
 
+/** Whether the subscription's plan would place an order (order lines and not blocked). */
+export function isOrdering(plan: Pick<SubscriptionPlan, "orderLines" | "blocked">): boolean {
+  return hasOrderLines(plan) && !plan.blocked;
+}
+
 /** Whether any finding is a violation. */
 export function hasViolation(plan: { readonly findings: readonly PlanFinding[] }): boolean {
   return plan.findings.some((finding) => finding.severity === "violation");
