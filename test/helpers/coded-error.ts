@@ -25,3 +25,13 @@ export function getRefusal(fn: () => unknown): CspSeatsError {
   }
   throw new Error("expected a refusal");
 }
+
+/** Awaits `promise` and returns whatever it rejects with, typed as the coded error; throws when it resolves. */
+export async function captureError(promise: Promise<unknown>): Promise<CspSeatsError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as CspSeatsError;
+  }
+  throw new Error("expected a failure");
+}
