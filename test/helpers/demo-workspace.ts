@@ -34,13 +34,19 @@ export function getCleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessE
   return { ...env, ...extra };
 }
 
-/** Runs the compiled CLI with `args` in `cwd` (clean environment plus `env`) until it exits. */
-export async function runCompiledCli(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
+/**
+ * Runs the compiled CLI with `args` in `cwd` (clean environment plus `env`) until it exits. With `hangMs`, a run
+ * that takes longer is killed as a hang: its code is null and its stderr says so.
+ */
+export async function runCompiledCli(args: readonly string[], options: { cwd: string; env?: Record<string, string>; hangMs?: number }): Promise<CliRun> {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: getCleanEnv(options.env) });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const timer = options.hangMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), options.hangMs);
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  clearTimeout(timer);
+  if (code === null && options.hangMs !== undefined) stderr += `\n(killed after ${options.hangMs / 1000} s: a hang)`;
   return { code, stdout, stderr };
 }
