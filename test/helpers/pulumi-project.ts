@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
+import { expect } from "vitest";
 import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
 import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
@@ -108,15 +109,17 @@ export async function createPulumiProject(options: { seats: string; fixture?: Po
 /**
  * Creates the project for a vendor backend's `pulumiConfig()`: the plain config and the secrets as given, and
  * `csp-seats:graphTokenEndpoint` with --plaintext (Pulumi takes a key named like "...Token..." for a secret and
- * wants --plaintext to store it in clear). Throws with pulumi's output when that fails.
+ * wants --plaintext to store it in clear); that `config set` must exit 0.
  */
 export async function createVendorPulumiProject(seats: string, settings: { config: Record<string, string>; secrets: Record<string, string> }): Promise<PulumiProject> {
   const { "csp-seats:graphTokenEndpoint": tokenEndpoint, ...plain } = settings.config;
   const project = await createPulumiProject({ seats, config: plain, secrets: settings.secrets });
   const set = await project.pulumi(["config", "set", "csp-seats:graphTokenEndpoint", tokenEndpoint, "--plaintext"]);
-  if (set.code !== 0) {
+  try {
+    expect(set.code, set.output).toBe(0);
+  } catch (error) {
     await project.dispose();
-    throw new Error(`pulumi config set csp-seats:graphTokenEndpoint --plaintext failed:\n${set.output}`);
+    throw error;
   }
   return project;
 }
