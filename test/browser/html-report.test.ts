@@ -5,16 +5,13 @@
  * line, totals equal to the JSON's, and a screenshot in .csp-seats/test-output/browser/. Without Chromium this
  * tier fails: CI (.ci/run) installs it.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
-import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
-import { getDemoFixturePath, loadPortalFixture } from "../../provider/simulator/fixture";
 import { CHROMIUM_MISSING, findChromium, launchChromium, type Chromium, type ChromiumPage } from "../../scripts/lib/chromium";
-import { CLI, ROOT, ensureBuilt } from "../helpers/build";
+import { ROOT, ensureBuilt } from "../helpers/build";
+import { createDemoWorkspace, runCompiledCli, type CliRun } from "../helpers/demo-workspace";
 
 const NOW = "2026-05-12T09:00:00Z";
 const OUTPUT = path.join(ROOT, ".csp-seats", "test-output", "browser");
@@ -26,16 +23,8 @@ interface Money {
   amount: string;
 }
 
-async function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith("CSP_SEATS_")) delete env[key];
-  const child = spawn(process.execPath, [CLI, "--state", path.join(dir, "portal-state.json"), "--now", NOW, ...args], { cwd: dir, env });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  return { code, stdout, stderr };
+function runCli(args: string[]): Promise<CliRun> {
+  return runCompiledCli(["--state", path.join(dir, "portal-state.json"), "--now", NOW, ...args], { cwd: dir });
 }
 
 /** Writes `command --format html` to a file and returns it with the command's JSON report. */
@@ -84,9 +73,7 @@ function expectTotals(found: Record<string, { amount: string; text: string }>, w
 
 beforeAll(async () => {
   await ensureBuilt();
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "csp-seats-browser-"));
-  await seedEmbeddedPortal({ statePath: path.join(dir, "portal-state.json"), fixture: await loadPortalFixture(getDemoFixturePath()) });
-  await fs.copyFile(path.join(ROOT, "examples", "quickstart", "seats.yaml"), path.join(dir, "seats.yaml"));
+  ({ dir } = await createDemoWorkspace("csp-seats-browser-"));
   await fs.mkdir(OUTPUT, { recursive: true });
   if (findChromium()) chromium = await launchChromium();
 }, 300_000);

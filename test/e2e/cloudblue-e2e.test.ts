@@ -7,16 +7,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSeatsBackend, type Scenario, type SeatsBackend } from "../helpers/backends";
-import { createPulumiProject, type PulumiProject } from "../helpers/pulumi-project";
-import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
-
-const SEATS_TYPE = "pulumi-nodejs:dynamic:SubscriptionSeats";
-
-interface PreviewStep {
-  op: string;
-  urn: string;
-  newState?: { type: string; inputs?: { plan?: string } };
-}
+import { createVendorPulumiProject, getSeatsSteps, getStepPlans, type PulumiProject } from "../helpers/pulumi-project";
+import { SEATS_TYPE } from "../helpers/dynamic-plugin";
 
 let b: SeatsBackend;
 let project: PulumiProject;
@@ -35,12 +27,7 @@ beforeAll(async () => {
     ...Object.entries(desired).flatMap(([id, s]) => [`  - id: "${id}"`, "    licenses:", `      "${b.sku.basic}": ${s.basic}`, `      "${b.sku.exchange}": ${s.exchange}`]),
     "",
   ].join("\n");
-  const { config, secrets } = b.pulumiConfig();
-  // Pulumi takes a key named like "...Token..." for a secret and wants --plaintext to store it in clear.
-  const { "csp-seats:graphTokenEndpoint": tokenEndpoint, ...plain } = config;
-  project = await createPulumiProject({ seats, config: plain, secrets });
-  const set = await project.pulumi(["config", "set", "csp-seats:graphTokenEndpoint", tokenEndpoint, "--plaintext"]);
-  expect(set.code, set.output).toBe(0);
+  project = await createVendorPulumiProject(seats, b.pulumiConfig());
 }, 300_000);
 
 afterEach(() => {
@@ -61,9 +48,9 @@ describe.sequential("a CloudBlue stack with the real pulumi CLI", { timeout: 300
     const json = await project.pulumi(["preview", "--json"]);
     expect(json.code, json.output).toBe(0);
     expectNoSecret(json.output);
-    const steps = (JSON.parse(json.stdout) as { steps: PreviewStep[] }).steps.filter((step) => step.newState?.type === SEATS_TYPE);
+    const steps = getSeatsSteps(json.stdout);
     expect(steps.map((step) => step.op)).toEqual(["create", "create", "create"]);
-    const plans = Object.fromEntries(steps.map((step) => [step.urn.split("::").pop()!, decodeStoredPlan(step.newState!.inputs!.plan)!]));
+    const plans = getStepPlans(steps);
     expect(plans[b.id("cli")].orderLines).toEqual([]);
     for (const scenario of ["apply", "check"] as Scenario[]) {
       const plan = plans[b.id(scenario)];

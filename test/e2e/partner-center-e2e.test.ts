@@ -9,16 +9,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PARTNER_CENTER_SECRET_KEYS } from "../../provider/backends/partner-center/config";
 import { getPcId, getPcSettings, PC_NOW, PC_OFFER, PC_SECRETS, startPartnerCenterTenant, type PartnerCenterTestServer, type PcScenario } from "../helpers/partner-center-test-server";
-import { createPulumiProject, type PulumiProject } from "../helpers/pulumi-project";
-import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
-
-const SEATS_TYPE = "pulumi-nodejs:dynamic:SubscriptionSeats";
-
-interface PreviewStep {
-  op: string;
-  urn: string;
-  newState?: { type: string; inputs?: { plan?: string } };
-}
+import { createPulumiProject, getSeatsSteps, getStepPlans, type PulumiProject } from "../helpers/pulumi-project";
+import { SEATS_TYPE } from "../helpers/dynamic-plugin";
 
 let server: PartnerCenterTestServer;
 let project: PulumiProject;
@@ -61,8 +53,8 @@ describe.sequential("a Partner Center stack with the real pulumi CLI", { timeout
     const json = await project.pulumi(["preview", "--json"]);
     expect(json.code, json.output).toBe(0);
     expectNoSecret(json.output);
-    const steps = (JSON.parse(json.stdout) as { steps: PreviewStep[] }).steps.filter((step) => step.newState?.type === SEATS_TYPE);
-    const plans = Object.fromEntries(steps.map((step) => [step.urn.split("::").pop()!, decodeStoredPlan(step.newState!.inputs!.plan)!]));
+    const steps = getSeatsSteps(json.stdout);
+    const plans = getStepPlans(steps);
     expect(plans[getPcId("up")]!.charge).toEqual({ currency: "USD", amount: "11.61" });
     expect(plans[getPcId("refund")]!.refund).toEqual({ currency: "USD", amount: "11.61" });
     expect(plans[getPcId("schedule")]!.orderLines).toEqual([{ sku: PC_OFFER, quantity: 15, effective: "renewal" }]);

@@ -8,16 +8,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { PAX8_RENEWAL_WINDOW_NOW, PRODUCT, startPax8Fixture, SUB, type Pax8Fixture } from "../helpers/pax8-fixture";
-import { createPulumiProject, type PulumiProject } from "../helpers/pulumi-project";
+import { createVendorPulumiProject, getSeatsSteps, getStepPlans, type PulumiProject } from "../helpers/pulumi-project";
 import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
-
-const SEATS_TYPE = "pulumi-nodejs:dynamic:SubscriptionSeats";
-
-interface PreviewStep {
-  op: string;
-  urn: string;
-  newState?: { type: string; inputs?: { plan?: string } };
-}
 
 let f: Pax8Fixture;
 let project: PulumiProject;
@@ -25,12 +17,7 @@ let project: PulumiProject;
 beforeAll(async () => {
   f = await startPax8Fixture();
   const seats = ["subscriptions:", `  - id: "${SUB.basic}"`, "    licenses:", `      "${PRODUCT.basic}": 22`, `  - id: "${SUB.exchange}"`, "    licenses:", `      "${PRODUCT.exchange}": 4`, ""].join("\n");
-  const { config, secrets } = f.pulumiConfig();
-  // Pulumi takes a key named like "...Token..." for a secret and wants --plaintext to store it in clear.
-  const { "csp-seats:graphTokenEndpoint": tokenEndpoint, ...plain } = config;
-  project = await createPulumiProject({ seats, config: plain, secrets });
-  const set = await project.pulumi(["config", "set", "csp-seats:graphTokenEndpoint", tokenEndpoint, "--plaintext"]);
-  expect(set.code, set.output).toBe(0);
+  project = await createVendorPulumiProject(seats, f.pulumiConfig());
 }, 300_000);
 
 afterEach(() => {
@@ -50,8 +37,8 @@ async function previewPlans(): Promise<Record<string, SubscriptionPlan>> {
   const json = await project.pulumi(["preview", "--json"]);
   expect(json.code, json.output).toBe(0);
   expectNoSecret(json.output);
-  const steps = (JSON.parse(json.stdout) as { steps: PreviewStep[] }).steps.filter((step) => step.newState?.type === SEATS_TYPE);
-  return Object.fromEntries(steps.map((step) => [step.urn.split("::").pop()!, decodeStoredPlan(step.newState!.inputs!.plan)!]));
+  const steps = getSeatsSteps(json.stdout);
+  return getStepPlans(steps);
 }
 
 describe.sequential("a Pax8 stack with the real pulumi CLI", { timeout: 300_000 }, () => {

@@ -6,8 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildE2eFixture, getLimits, waitForOrdersSettled, withEmbeddedPortal } from "../helpers/pulumi-fixture";
-import { createPulumiProject, getUpChanges, type PulumiProject } from "../helpers/pulumi-project";
-import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
+import { createPulumiProject, getSeatsSteps, getStepPlans, getUpChanges, type PulumiProject } from "../helpers/pulumi-project";
 
 const SEATS = `subscriptions:
   - id: sub-a
@@ -19,14 +18,6 @@ const SEATS = `subscriptions:
     licenses:
       m365-basic: 12
 `;
-
-const SEATS_TYPE = "pulumi-nodejs:dynamic:SubscriptionSeats";
-
-interface PreviewStep {
-  op: string;
-  urn: string;
-  newState?: { type: string; inputs?: { plan?: string } };
-}
 
 let project: PulumiProject;
 
@@ -42,9 +33,9 @@ describe.sequential("a stack's life with the real pulumi CLI", { timeout: 300_00
   it("pulumi preview shows every change with its charge or refund (JSON and text) and orders nothing", async () => {
     const json = await project.pulumi(["preview", "--json"]);
     expect(json.code, json.output).toBe(0);
-    const steps = (JSON.parse(json.stdout) as { steps: PreviewStep[] }).steps.filter((step) => step.newState?.type === SEATS_TYPE);
+    const steps = getSeatsSteps(json.stdout);
     expect(steps.map((step) => step.op)).toEqual(["create", "create"]);
-    const plans = Object.fromEntries(steps.map((step) => [step.urn.split("::").pop(), decodeStoredPlan(step.newState!.inputs!.plan)!]));
+    const plans = getStepPlans(steps);
     // 20 of 31 days left: 2 x 5.60 x 20/31 = 7.23; 2 x 3.70 x 20/31 = 4.77.
     const lines = plans["sub-a"].lines.map((l) => [l.sku, l.currentLimit, l.desired, l.effective, l.charge.amount, l.refund.amount]);
     expect(lines.sort()).toEqual([

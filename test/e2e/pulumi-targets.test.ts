@@ -8,8 +8,7 @@ import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { transactState } from "../../provider/simulator/state-store";
 import type { PortalState } from "../../provider/simulator/portal-state";
 import { buildE2eFixture, getLimits, waitForOrdersSettled, withEmbeddedPortal } from "../helpers/pulumi-fixture";
-import { createPulumiProject, type PulumiProject } from "../helpers/pulumi-project";
-import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
+import { createPulumiProject, getSeatsSteps, getStepPlans, type PulumiProject } from "../helpers/pulumi-project";
 
 // sub-a: m365-basic usage 10 / limit 20, exchange-p1 usage 4 / limit 6; sub-b: m365-basic usage 5 / limit 10.
 const SEATS = `subscriptions:
@@ -21,14 +20,6 @@ const SEATS = `subscriptions:
     licenses:
       m365-basic: { usagePlus: 2, decrease: refundable-only }
 `;
-
-const SEATS_TYPE = "pulumi-nodejs:dynamic:SubscriptionSeats";
-
-interface PreviewStep {
-  op: string;
-  urn: string;
-  newState?: { type: string; inputs?: { plan?: string } };
-}
 
 let project: PulumiProject;
 
@@ -62,8 +53,8 @@ describe.sequential("usage-following targets with the real pulumi CLI", { timeou
     await setUsage(project.statePath, "sub-b", "m365-basic", 9);
     const json = await project.pulumi(["preview", "--json"]);
     expect(json.code, json.output).toBe(0);
-    const steps = (JSON.parse(json.stdout) as { steps: PreviewStep[] }).steps.filter((step) => step.newState?.type === SEATS_TYPE);
-    const plans = Object.fromEntries(steps.map((step) => [step.urn.split("::").pop(), decodeStoredPlan(step.newState!.inputs!.plan)!]));
+    const steps = getSeatsSteps(json.stdout);
+    const plans = getStepPlans(steps);
     const describe = (plan: SubscriptionPlan) => plan.lines.map((l) => [l.sku, l.currentLimit, l.desired, l.derivation?.text]).sort();
     // The resource's plan keeps only changed lines: m365-basic (decrease: never) is not among them.
     expect(describe(plans["sub-a"])).toEqual([["exchange-p1", 6, 7, "assigned 6 + 2 = 8, clamped to max 7"]]);

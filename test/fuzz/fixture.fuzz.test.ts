@@ -6,7 +6,6 @@
  * the state file byte-identical and show what a write at the same time saves; every command ends (a run over 60 s
  * is a hang); the CLI exits 0, 1 or 2 without a stack trace. FUZZ_SEED / FUZZ_CASES reproduce or widen a run.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,7 +15,8 @@ import { createManualClock } from "../../provider/core/clock";
 import { isCspSeatsError } from "../../provider/core/errors";
 import { openEmbeddedPortal, seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
 import { getDemoFixturePath, parsePortalFixture, type PortalFixture } from "../../provider/simulator/fixture";
-import { CLI, ensureBuilt, ROOT } from "../helpers/build";
+import { ensureBuilt, ROOT } from "../helpers/build";
+import { runCompiledCli, type CliRun } from "../helpers/demo-workspace";
 import { buildTestFixture } from "../helpers/portal-server";
 import { buildE2eFixture } from "../helpers/pulumi-fixture";
 import { buildFixture } from "../integration/embedded-portal-helpers";
@@ -185,19 +185,6 @@ function expectCliRun(run: { code: number | null; stderr: string }, context: str
 }
 
 /** Runs the compiled CLI; a run over 60 s counts as a hang. */
-function runCli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const key of Object.keys(env)) if (key.startsWith("CSP_SEATS_")) delete env[key];
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr: code === null ? `${stderr}\n(killed after 60 s: a hang)` : stderr });
-    });
-  });
+function runCli(args: string[], cwd: string): Promise<CliRun> {
+  return runCompiledCli(args, { cwd, hangMs: 60_000 });
 }

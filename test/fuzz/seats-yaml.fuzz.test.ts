@@ -4,7 +4,6 @@
  * is coded and located, the CLI exits 0, 1 or 2 without INTERNAL or a stack trace, and the state file is
  * byte-identical afterwards (a read never writes). FUZZ_SEED / FUZZ_CASES reproduce or widen a run.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,7 +14,8 @@ import { planSeats } from "../../provider/core/plan/planner";
 import { parseDesiredState } from "../../provider/desired/desired-state";
 import { openEmbeddedPortal, seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
 import { getDemoFixturePath, loadPortalFixture } from "../../provider/simulator/fixture";
-import { CLI, ensureBuilt, ROOT } from "../helpers/build";
+import { ensureBuilt, ROOT } from "../helpers/build";
+import { runCompiledCli, type CliRun } from "../helpers/demo-workspace";
 import { createRandom, getFuzzCases, getFuzzSeed, mutate } from "./mutate";
 
 const SEED = getFuzzSeed();
@@ -100,17 +100,6 @@ describe(`seats.yaml mutants (seed ${SEED})`, () => {
 });
 
 /** Runs the compiled CLI; a run over 60 s counts as a hang. */
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: { ...process.env, CSP_SEATS_NOW: "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr: code === null ? `${stderr}\n(killed after 60 s: a hang)` : stderr });
-    });
-  });
+function runCli(args: string[]): Promise<CliRun> {
+  return runCompiledCli(args, { cwd: dir, env: { CSP_SEATS_NOW: "" }, hangMs: 60_000 });
 }

@@ -62,6 +62,8 @@ export const PAX8_PRODUCTS: Pax8ProductRecord[] = [
 export interface Pax8Fixture {
   readonly pax8: Pax8TestServer;
   readonly graph: GraphTestServer;
+  /** The backend's settings by key, as `resolvePax8Config` reads them. */
+  readonly settings: Readonly<Record<string, string>>;
   /** `csp-seats:*` keys as Configure gets them (secrets marked). */
   stackConfig(now?: string): Record<string, unknown>;
   /** Plain config and secrets for `pulumi config set`. */
@@ -115,6 +117,7 @@ export async function startPax8Fixture(options: { tokenTtlSeconds?: number } = {
   return {
     pax8,
     graph,
+    settings,
     stackConfig: (now = PAX8_NOW) => ({
       "csp-seats:backend": "pax8",
       ...Object.fromEntries(Object.entries(settings).map(([key, value]) => [`csp-seats:${key}`, secretKeys.has(key) ? secret(value) : value])),

@@ -10,11 +10,14 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
+import { expect } from "vitest";
+import { decodeStoredPlan } from "../../provider/core/plan/stored-plan";
+import type { SubscriptionPlan } from "../../provider/core/plan/types";
 import { seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
 import type { PortalFixture } from "../../provider/simulator/fixture";
 import { createLocalStackEnv, requirePulumiBinDir, writeLocalProject } from "../../scripts/lib/pulumi-env";
 import { CLI, ROOT } from "./build";
-import { prepareProviderPackage } from "./dynamic-plugin";
+import { prepareProviderPackage, SEATS_TYPE } from "./dynamic-plugin";
 
 export interface CommandResult {
   readonly code: number | null;
@@ -101,6 +104,41 @@ export async function createPulumiProject(options: { seats: string; fixture?: Po
   for (const [key, value] of Object.entries(options.secrets ?? {})) await setConfig(key, value, { secret: true });
   if (options.fixture) await seedEmbeddedPortal({ statePath, fixture: options.fixture });
   return project;
+}
+
+/**
+ * Creates the project for a vendor backend's `pulumiConfig()`: the plain config and the secrets as given, and
+ * `csp-seats:graphTokenEndpoint` with --plaintext (Pulumi takes a key named like "...Token..." for a secret and
+ * wants --plaintext to store it in clear); that `config set` must exit 0.
+ */
+export async function createVendorPulumiProject(seats: string, settings: { config: Record<string, string>; secrets: Record<string, string> }): Promise<PulumiProject> {
+  const { "csp-seats:graphTokenEndpoint": tokenEndpoint, ...plain } = settings.config;
+  const project = await createPulumiProject({ seats, config: plain, secrets: settings.secrets });
+  const set = await project.pulumi(["config", "set", "csp-seats:graphTokenEndpoint", tokenEndpoint, "--plaintext"]);
+  try {
+    expect(set.code, set.output).toBe(0);
+  } catch (error) {
+    await project.dispose();
+    throw error;
+  }
+  return project;
+}
+
+/** One step of `pulumi preview --json`. */
+export interface PreviewStep {
+  op: string;
+  urn: string;
+  newState?: { type: string; inputs?: { plan?: string } };
+}
+
+/** The SubscriptionSeats steps of `pulumi preview --json` (its stdout). */
+export function getSeatsSteps(stdout: string): PreviewStep[] {
+  return (JSON.parse(stdout) as { steps: PreviewStep[] }).steps.filter((step) => step.newState?.type === SEATS_TYPE);
+}
+
+/** The plan each SubscriptionSeats step carries in its inputs, by resource name. */
+export function getStepPlans(steps: readonly PreviewStep[]): Record<string, SubscriptionPlan> {
+  return Object.fromEntries(steps.map((step) => [step.urn.split("::").pop()!, decodeStoredPlan(step.newState!.inputs!.plan)!]));
 }
 
 /** What a resource step did, by resource name: `[op, name]`. */

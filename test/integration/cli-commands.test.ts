@@ -3,29 +3,20 @@
  * spawned in a temp directory against an embedded portal seeded with the demo fixture, at a fixed `--now`.
  * Every exit code and every format is exercised.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDemoWorkspace } from "../helpers/demo-workspace";
-import { CLI, ROOT, ensureBuilt } from "../helpers/build";
+import { createDemoWorkspace, runCompiledCli, type CliRun } from "../helpers/demo-workspace";
+import { ROOT, ensureBuilt } from "../helpers/build";
 
 // The demo fixture's own `now`: 20 of May's 31 days left, 3 Business Basic seats refundable until 2026-05-17T14:30Z.
 const NOW = "2026-05-12T09:00:00Z";
 let dir: string;
 let statePath: string;
 
-async function runCli(args: string[], options: { cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith("CSP_SEATS_")) delete env[key];
-  const child = spawn(process.execPath, [CLI, "--state", statePath, "--now", NOW, ...args], { cwd: options.cwd ?? dir, env });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  return { code, stdout, stderr };
+function runCli(args: string[], options: { cwd?: string } = {}): Promise<CliRun> {
+  return runCompiledCli(["--state", statePath, "--now", NOW, ...args], { cwd: options.cwd ?? dir });
 }
 
 async function writeSeats(name: string, text: string): Promise<string> {
@@ -159,12 +150,7 @@ describe("csp-seats plan", () => {
     const empty = await fs.mkdtemp(path.join(os.tmpdir(), "csp-seats-cli-empty-"));
     try {
       await fs.copyFile(path.join(dir, "seats.yaml"), path.join(empty, "seats.yaml"));
-      const env = { ...process.env };
-      for (const key of Object.keys(env)) if (key.startsWith("CSP_SEATS_")) delete env[key];
-      const child = spawn(process.execPath, [CLI, "--now", NOW, "plan"], { cwd: empty, env });
-      let stderr = "";
-      child.stderr.on("data", (chunk) => (stderr += chunk));
-      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+      const { code, stderr } = await runCompiledCli(["--now", NOW, "plan"], { cwd: empty });
       expect(code).toBe(1);
       expect(stderr).toMatch(/error\[PORTAL_NOT_SEEDED\]/);
     } finally {

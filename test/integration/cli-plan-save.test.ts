@@ -2,26 +2,19 @@
  * `csp-seats plan --save FILE`: the plan with its approval digest, the file `pulumi up` reads as
  * csp-seats:approvedPlan. Spawns the compiled CLI against the demo portal at its own fixed time.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readApproval } from "../../provider/app/runtime-config";
 import { compareWithApproval, type ApprovedPlanFile } from "../../provider/core/plan/approval";
-import { createDemoWorkspace } from "../helpers/demo-workspace";
-import { CLI, ensureBuilt } from "../helpers/build";
+import { createDemoWorkspace, runCompiledCli, type CliRun } from "../helpers/demo-workspace";
+import { ensureBuilt } from "../helpers/build";
 
 const NOW = "2026-05-12T09:00:00Z";
 let dir: string;
 
-function runPlan(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("CSP_SEATS_")));
-  const child = spawn(process.execPath, [CLI, "--state", path.join(dir, "portal-state.json"), "--now", NOW, "plan", ...args], { cwd: dir, env });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+function runPlan(args: string[]): Promise<CliRun> {
+  return runCompiledCli(["--state", path.join(dir, "portal-state.json"), "--now", NOW, "plan", ...args], { cwd: dir });
 }
 
 beforeAll(async () => {

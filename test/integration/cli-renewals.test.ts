@@ -2,36 +2,23 @@
  * `csp-seats renewals` and `--format html` of plan, drift and fleet as users run them: the compiled CLI against the
  * embedded demo portal at its own time (2026-05-12T09:00Z; sub-contoso-e3 renews 2026-06-01 with 1 idle seat).
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFleetReport, renderFleetJson } from "../../provider/report/fleet-report";
-import { seedEmbeddedPortal } from "../../provider/simulator/embedded-portal";
-import { getDemoFixturePath, loadPortalFixture } from "../../provider/simulator/fixture";
-import { CLI, ROOT, ensureBuilt } from "../helpers/build";
+import { ensureBuilt } from "../helpers/build";
+import { createDemoWorkspace, runCompiledCli, type CliRun } from "../helpers/demo-workspace";
 
 const NOW = "2026-05-12T09:00:00Z";
 let dir: string;
 
-async function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith("CSP_SEATS_")) delete env[key];
-  const child = spawn(process.execPath, [CLI, "--state", path.join(dir, "portal-state.json"), "--now", NOW, ...args], { cwd: dir, env });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  return { code, stdout, stderr };
+function runCli(args: string[]): Promise<CliRun> {
+  return runCompiledCli(["--state", path.join(dir, "portal-state.json"), "--now", NOW, ...args], { cwd: dir });
 }
 
 beforeAll(async () => {
   await ensureBuilt();
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "csp-seats-renewals-"));
-  await seedEmbeddedPortal({ statePath: path.join(dir, "portal-state.json"), fixture: await loadPortalFixture(getDemoFixturePath()) });
-  await fs.copyFile(path.join(ROOT, "examples", "quickstart", "seats.yaml"), path.join(dir, "seats.yaml"));
+  ({ dir } = await createDemoWorkspace("csp-seats-renewals-"));
 }, 300_000);
 
 afterAll(async () => {

@@ -7,27 +7,15 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDemoWorkspace } from "../helpers/demo-workspace";
+import { createDemoWorkspace, getCleanEnv, runCompiledCli, type CliRun } from "../helpers/demo-workspace";
 import { CLI, ensureBuilt } from "../helpers/build";
 
 const NOW = "2026-05-12T09:00:00Z";
 let dir: string;
 let statePath: string;
 
-function getCleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith("CSP_SEATS_")) delete env[key];
-  return { ...env, ...extra };
-}
-
-async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: getCleanEnv(env) });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  return { code, stdout, stderr };
+function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCompiledCli(args, { cwd: dir, env });
 }
 
 beforeAll(async () => {

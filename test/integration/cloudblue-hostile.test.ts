@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createManualClock } from "../../provider/core/clock";
-import { isCspSeatsError, type CspSeatsError } from "../../provider/core/errors";
+import { getRejection } from "../helpers/coded-error";
 import { CloudBluePortal, type CloudBluePortalOptions } from "../../provider/backends/cloudblue/cloudblue-portal";
 import type { CbSubscriptionDetailed } from "../../provider/backends/cloudblue/simpleapi-types";
 import { buildCbSubscription, OpenApiContract, startCloudBlueTestServer, type CloudBlueTestServer } from "../helpers/cloudblue-test-server";
@@ -32,16 +32,6 @@ async function openPortal(options: CloudBluePortalOptions = {}): Promise<CloudBl
     { endpoint: cloudblue.url, ...CREDENTIALS, customerId: "1000001", graph: { ...GRAPH, endpoint: graph.url, tokenEndpoint: graph.url }, skuMap: { [BASIC]: "O365_BUSINESS_ESSENTIALS" } },
     { clock, sleep: async () => {}, orderTimeoutMs: 60_000, ...options },
   );
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CspSeatsError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isCspSeatsError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
 }
 
 beforeEach(async () => {
@@ -86,7 +76,7 @@ describe("impossible CloudBlue values", () => {
       () => portal.estimateOrder({ subscriptionId: "1000017", lines: [{ sku: BASIC, quantity: 25, effective: "now" }] }),
       () => portal.placeOrder({ subscriptionId: "1000017", idempotencyKey: "plan-hostile", lines: [{ sku: BASIC, quantity: 25, effective: "now" }] }),
     ]) {
-      const error = await rejection(attempt());
+      const error = await getRejection(attempt());
       expect(error.code).toBe("VENDOR_VALUE_INVALID");
       expect(error.summary).toContain(summary);
       expect(error.details).toMatchObject({ vendor: "CloudBlue", object: "subscription 1000017", field });
@@ -100,7 +90,7 @@ describe("impossible CloudBlue values", () => {
       body.details[0].extendedPrice.amount = "10.45.40";
       return body;
     });
-    const error = await rejection(portal.estimateOrder({ subscriptionId: "1000017", lines: [{ sku: BASIC, quantity: 24, effective: "now" }] }));
+    const error = await getRejection(portal.estimateOrder({ subscriptionId: "1000017", lines: [{ sku: BASIC, quantity: 24, effective: "now" }] }));
     expect(error.code).toBe("VENDOR_VALUE_INVALID");
     expect(error.summary).toBe('CloudBlue estimate for 1000017 details[0].extendedPrice.amount is "10.45.40": not a decimal amount');
   });
@@ -110,7 +100,7 @@ describe("impossible CloudBlue values", () => {
       body.data[0].minimumQuantity = "-3";
       return body;
     });
-    const error = await rejection(portal.getSubscription("1000017"));
+    const error = await getRejection(portal.getSubscription("1000017"));
     expect(error.summary).toBe(`CloudBlue product ${BASIC} minimumQuantity is -3: a quantity cannot be negative`);
   });
 });
@@ -120,7 +110,7 @@ describe("CloudBlue lists that do not end properly", () => {
     await portal.close();
     portal = await openPortal({ pageSize: 2 });
     cloudblue.tamper("GET /subscriptions", (body: any) => ({ ...body, data: body.data.length ? body.data : [{ id: "1000017" }], pagination: { ...body.pagination, offset: 0 } }));
-    const error = await rejection(portal.listSubscriptions());
+    const error = await getRejection(portal.listSubscriptions());
     expect(error.code).toBe("VENDOR_PAGINATION_LOOP");
     expect(error.summary).toBe("CloudBlue GET /subscriptions answered offset 0 to a request for offset 2: the list does not advance");
     expect(cloudblue.count("GET /subscriptions")).toBe(2);
@@ -131,7 +121,7 @@ describe("CloudBlue lists that do not end properly", () => {
     await portal.close();
     portal = await openPortal({ pageSize: 2 });
     cloudblue.tamper("GET /subscriptions", (body: any, query) => ({ data: [{ id: "1000017" }, { id: "1000018" }], pagination: { offset: Number(query.offset), limit: 2, total: 1_000_000 } }));
-    const error = await rejection(portal.listSubscriptions());
+    const error = await getRejection(portal.listSubscriptions());
     expect(error.code).toBe("VENDOR_PAGINATION_LOOP");
     expect(error.summary).toContain("sent item 1000017 again on page 2");
   });
@@ -143,7 +133,7 @@ describe("CloudBlue lists that do not end properly", () => {
       const offset = Number(query.offset);
       return { data: [{ id: String(2_000_000 + offset) }, { id: String(2_000_001 + offset) }], pagination: { offset, limit: 2, total: 1_000_000_000 } };
     });
-    const error = await rejection(portal.listSubscriptions());
+    const error = await getRejection(portal.listSubscriptions());
     expect(error.code).toBe("VENDOR_PAGINATION_LIMIT");
     expect(error.summary).toContain("CloudBlue GET /subscriptions kept sending pages: 30 pages read");
     expect(cloudblue.count("GET /subscriptions")).toBe(30);
@@ -154,7 +144,7 @@ describe("CloudBlue lists that do not end properly", () => {
 describe("Microsoft Graph", () => {
   it("a next link to another host is refused before anything is sent there", async () => {
     graph.tamper = (body) => ({ ...body, "@odata.nextLink": "https://graph.evil.example/v1.0/subscribedSkus?$skiptoken=2" });
-    const error = await rejection(portal.getSubscription("1000017"));
+    const error = await getRejection(portal.getSubscription("1000017"));
     expect(error.code).toBe("VENDOR_VALUE_INVALID");
     expect(error.summary).toContain('Microsoft Graph GET /v1.0/subscribedSkus @odata.nextLink is "https://graph.evil.example/');
     expect(error.summary).toContain(`a next page outside the configured endpoint ${graph.url}`);
@@ -164,7 +154,7 @@ describe("Microsoft Graph", () => {
 
   it("a next link that repeats: VENDOR_PAGINATION_LOOP after the second page", async () => {
     graph.tamper = (body) => ({ ...body, "@odata.nextLink": `${graph.url}/v1.0/subscribedSkus?$skiptoken=same` });
-    const error = await rejection(portal.getSubscription("1000017"));
+    const error = await getRejection(portal.getSubscription("1000017"));
     expect(error.code).toBe("VENDOR_PAGINATION_LOOP");
     expect(error.details).toMatchObject({ vendor: "Microsoft Graph", field: "@odata.nextLink" });
     expect(graph.count("GET subscribedSkus")).toBe(2);
@@ -179,7 +169,7 @@ describe("Microsoft Graph", () => {
       change(body.value[0]);
       return body;
     };
-    const error = await rejection(portal.listSubscriptions());
+    const error = await getRejection(portal.listSubscriptions());
     expect(error.code).toBe("VENDOR_VALUE_INVALID");
     expect(error.summary).toContain(summary);
   });

@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createManualClock } from "../../provider/core/clock";
-import { isCspSeatsError, type CspSeatsError } from "../../provider/core/errors";
+import type { CspSeatsError } from "../../provider/core/errors";
+import { getRejection } from "../helpers/coded-error";
 import type { CloudBlueConfig } from "../../provider/backends/cloudblue/config";
 import { CloudBluePortal } from "../../provider/backends/cloudblue/cloudblue-portal";
 import { waitForOrder } from "../../provider/backends/shared/order-wait";
@@ -123,16 +124,6 @@ async function wait(placed: Promise<Order>, timeoutMs = 60_000): Promise<Order> 
   });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<CspSeatsError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isCspSeatsError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
-
 beforeEach(async () => {
   h = await open();
 });
@@ -192,8 +183,8 @@ describe("reading subscriptions", () => {
   });
 
   it("maps an unknown subscription and another customer's to PORTAL_SUBSCRIPTION_NOT_FOUND", async () => {
-    expect((await rejection(h.portal.getSubscription("999"))).code).toBe("PORTAL_SUBSCRIPTION_NOT_FOUND");
-    expect((await rejection(h.portal.getSubscription("1000020"))).code).toBe("PORTAL_SUBSCRIPTION_NOT_FOUND");
+    expect((await getRejection(h.portal.getSubscription("999"))).code).toBe("PORTAL_SUBSCRIPTION_NOT_FOUND");
+    expect((await getRejection(h.portal.getSubscription("1000020"))).code).toBe("PORTAL_SUBSCRIPTION_NOT_FOUND");
   });
 });
 
@@ -296,7 +287,7 @@ describe("orders", () => {
 
   it("places no renewal order when the immediate one ends in error, and throws CLOUDBLUE_ORDER_FAILED with the vendor's words", async () => {
     h.cloudblue.failNextOrder({ statusCode: "ER", message: "Microsoft rejected the change: the seat maximum for this offer is exceeded" });
-    const error = await rejection(
+    const error = await getRejection(
       h.portal.placeOrder({
         subscriptionId: "1000017",
         idempotencyKey: "plan-err-mixed",
@@ -315,25 +306,25 @@ describe("orders", () => {
   });
 
   it("refuses an order for a subscription on hold before sending anything", async () => {
-    const error = await rejection(h.portal.placeOrder({ subscriptionId: "1000019", idempotencyKey: "plan-hold", lines: [{ sku: BASIC, quantity: 21, effective: "now" }] }));
+    const error = await getRejection(h.portal.placeOrder({ subscriptionId: "1000019", idempotencyKey: "plan-hold", lines: [{ sku: BASIC, quantity: 21, effective: "now" }] }));
     expect(error.code).toBe("PORTAL_INELIGIBLE");
     expect(h.cloudblue.count("POST /orders")).toBe(0);
   });
 
   it("refuses a limit below the assigned seats unless allowed", async () => {
-    const error = await rejection(h.portal.placeOrder({ subscriptionId: "1000017", idempotencyKey: "plan-below", lines: [{ sku: BASIC, quantity: 10, effective: "renewal" }] }));
+    const error = await getRejection(h.portal.placeOrder({ subscriptionId: "1000017", idempotencyKey: "plan-below", lines: [{ sku: BASIC, quantity: 10, effective: "renewal" }] }));
     expect(error.code).toBe("PORTAL_BELOW_USAGE");
     expect(h.cloudblue.count("POST /orders")).toBe(0);
   });
 
   it("refuses a stale plan with PORTAL_STALE_REVISION", async () => {
-    const error = await rejection(h.portal.placeOrder({ subscriptionId: "1000017", expectedRevision: "0000000000000000", idempotencyKey: "plan-stale", lines: [{ sku: BASIC, quantity: 21, effective: "now" }] }));
+    const error = await getRejection(h.portal.placeOrder({ subscriptionId: "1000017", expectedRevision: "0000000000000000", idempotencyKey: "plan-stale", lines: [{ sku: BASIC, quantity: 21, effective: "now" }] }));
     expect(error.code).toBe("PORTAL_STALE_REVISION");
   });
 
   it("gives up waiting after the timeout with ORDER_TIMEOUT, and a re-run finds the same order", async () => {
     const request = { subscriptionId: "1000017", idempotencyKey: "plan-slow", lines: [{ sku: BASIC, quantity: 21, effective: "now" as const }] };
-    const timeout = await rejection(wait(h.portal.placeOrder(request), 100));
+    const timeout = await getRejection(wait(h.portal.placeOrder(request), 100));
     expect(timeout.code).toBe("ORDER_TIMEOUT");
     expect(timeout.summary).toContain("is still processing after 0 s");
     const order = await wait(h.portal.placeOrder(request));
@@ -360,7 +351,7 @@ describe("resilience", () => {
 
   it("does not repeat POST /orders on a 5xx; reports it unconfirmed when no order exists", async () => {
     h.cloudblue.inject({ route: "POST /orders", kind: "status", status: 500, message: "Internal error" });
-    const error = await rejection(h.portal.placeOrder({ subscriptionId: "1000017", idempotencyKey: "plan-500", lines: [{ sku: BASIC, quantity: 21, effective: "now" }] }));
+    const error = await getRejection(h.portal.placeOrder({ subscriptionId: "1000017", idempotencyKey: "plan-500", lines: [{ sku: BASIC, quantity: 21, effective: "now" }] }));
     expect(error.code).toBe("CLOUDBLUE_ORDER_UNCONFIRMED");
     expect(h.cloudblue.count("POST /orders")).toBe(1);
     expect(h.cloudblue.orders.size).toBe(0);
@@ -392,7 +383,7 @@ describe("resilience", () => {
     expect(h.cloudblue.count("POST /token")).toBe(1);
     h.cloudblue.expireTokens();
     // One request: refused with 401, a new token, the same request again (which then reaches the order lookup).
-    expect((await rejection(h.portal.getOrder("4999999"))).code).toBe("PORTAL_ORDER_NOT_FOUND");
+    expect((await getRejection(h.portal.getOrder("4999999"))).code).toBe("PORTAL_ORDER_NOT_FOUND");
     expect(h.cloudblue.count("POST /token")).toBe(2);
     expect(h.cloudblue.requests.filter((r) => r.route === "GET /orders/{id}").map((r) => r.status)).toEqual([401, 404]);
     h.clock.advance(1500 * 1000);
@@ -423,20 +414,20 @@ describe("secrets", () => {
 
   it("never puts the password, subscription key or Graph secret in errors, even when the vendor echoes them", async () => {
     h.cloudblue.inject({ route: "GET /subscriptions/{id}", kind: "status", status: 400, message: `Invalid request for key ${CREDENTIALS.subscriptionKey} and password ${CREDENTIALS.password}` });
-    const echoed = await rejection(h.portal.getSubscription("1000017"));
+    const echoed = await getRejection(h.portal.getSubscription("1000017"));
     expect(echoed.code).toBe("PORTAL_BAD_REQUEST");
     expect(echoed.summary).toContain("[redacted]");
     for (const secret of SECRETS) expect(everythingIn(echoed)).not.toContain(secret);
 
     await h.portal.close();
     const wrong = new CloudBluePortal({ ...h.config, password: "wrong-Pa55word" }, { sleep: async () => {} });
-    const refused = await rejection(wrong.getSubscription("1000017"));
+    const refused = await getRejection(wrong.getSubscription("1000017"));
     await wrong.close();
     expect(refused.code).toBe("PORTAL_UNAUTHORIZED");
     expect(everythingIn(refused)).not.toContain("wrong-Pa55word");
 
     const badGraph = new CloudBluePortal({ ...h.config, graph: { ...h.config.graph!, clientSecret: "not-the-graph-secret" } }, { sleep: async () => {} });
-    const graphRefused = await rejection(badGraph.getSubscription("1000017"));
+    const graphRefused = await getRejection(badGraph.getSubscription("1000017"));
     await badGraph.close();
     expect(graphRefused.code).toBe("GRAPH_UNAUTHORIZED");
     expect(everythingIn(graphRefused)).not.toContain("not-the-graph-secret");

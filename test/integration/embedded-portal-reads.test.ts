@@ -4,7 +4,6 @@
  * errors at 9999-12-31); fixture times and numbers are bounded with located errors. The last block runs the
  * compiled CLI: `plan --now 2030-...` against the shared state leaves it byte-identical.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,7 +14,8 @@ import { getDemoFixturePath, parsePortalFixture } from "../../provider/simulator
 import { advancePortalState, MAX_EVENTS_PER_ADVANCE } from "../../provider/simulator/order-engine";
 import { getNextCalendarEvent, type PortalState, type StoredSubscription } from "../../provider/simulator/portal-state";
 import { openEmbeddedPortal } from "../../provider/simulator/embedded-portal";
-import { CLI, ensureBuilt, ROOT } from "../helpers/build";
+import { ensureBuilt, ROOT } from "../helpers/build";
+import { runCompiledCli, type CliRun } from "../helpers/demo-workspace";
 import { buildFixture, catchError, setUpPortal, type PortalSetup } from "./embedded-portal-helpers";
 
 let setup: PortalSetup | undefined;
@@ -218,21 +218,8 @@ describe("the compiled CLI: reads at a pinned time leave the shared state as it 
     await ensureBuilt();
   }, 120_000);
 
-  function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const env: NodeJS.ProcessEnv = { ...process.env };
-      for (const key of Object.keys(env)) if (key.startsWith("CSP_SEATS_")) delete env[key];
-      const child = spawn(process.execPath, [CLI, "--state", path.join(dir, "portal-state.json"), ...args], { cwd: dir, env });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-      child.on("close", (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+  function run(args: string[]): Promise<CliRun> {
+    return runCompiledCli(["--state", path.join(dir, "portal-state.json"), ...args], { cwd: dir, hangMs: 60_000 });
   }
 
   it("plan, drift and validate at --now 2030-01-01 change no byte; a normal plan still refunds 7.23 EUR", async () => {

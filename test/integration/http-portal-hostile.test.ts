@@ -4,30 +4,21 @@
  * repeats, pages without end), the `http` backend as the client. Each is a coded error naming the vendor and the
  * field; no plan is made and no order placed.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { CspSeatsError } from "../../provider/core/errors";
 import type { Subscription } from "../../provider/core/model";
 import { createHttpPortal, type HttpPortal } from "../../provider/backends/http/http-portal";
-import { CLI, ensureBuilt } from "../helpers/build";
+import { ensureBuilt } from "../helpers/build";
+import { captureError } from "../helpers/coded-error";
+import { runCompiledCli } from "../helpers/demo-workspace";
 import { FIXTURE_NOW, startTestPortalServer, type TestPortalServer } from "../helpers/portal-server";
 
 let api: TestPortalServer;
 let client: HttpPortal;
-
-async function captureError(promise: Promise<unknown>): Promise<CspSeatsError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as CspSeatsError;
-  }
-  throw new Error("expected a failure");
-}
 
 /** Rewrites sub-main wherever the API sends it (alone or in a page). */
 function tamperMain(change: (sub: Record<string, any>) => void): void {
@@ -164,13 +155,7 @@ describe("the compiled CLI makes no plan from a hostile portal", () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "csp-seats-hostile-"));
     try {
       await fs.writeFile(path.join(dir, "seats.yaml"), 'subscriptions:\n  - id: "sub-main"\n    licenses:\n      "m365-basic": 25\n');
-      const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("CSP_SEATS_")));
-      const child = spawn(process.execPath, [CLI, "--backend", "http", "--endpoint", api.url, "--now", FIXTURE_NOW, "plan", "--desired", "seats.yaml", "--format", "json"], { cwd: dir, env: { ...env, CSP_SEATS_TOKEN: api.token } });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk) => (stdout += chunk));
-      child.stderr.on("data", (chunk) => (stderr += chunk));
-      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+      const { code, stdout, stderr } = await runCompiledCli(["--backend", "http", "--endpoint", api.url, "--now", FIXTURE_NOW, "plan", "--desired", "seats.yaml", "--format", "json"], { cwd: dir, env: { CSP_SEATS_TOKEN: api.token } });
       expect(code).not.toBe(0);
       expect(`${stdout}\n${stderr}`).toContain("VENDOR_VALUE_INVALID");
       expect(`${stdout}\n${stderr}`).toContain("lines[0].limit is -3");

@@ -8,6 +8,7 @@ import type { PlaceOrderRequest } from "../../provider/core/model";
 import type { FaultRule } from "../../provider/simulator/faults";
 import { createHttpPortal, type HttpPortal } from "../../provider/backends/http/http-portal";
 import { loadPortalSchemas } from "../../provider/simulator/server/openapi";
+import { captureError } from "../helpers/coded-error";
 import { buildTestFixture, startTestPortalServer, type TestPortalServer } from "../helpers/portal-server";
 
 let api: TestPortalServer;
@@ -16,15 +17,6 @@ let delays: number[];
 
 async function openClient(overrides: Parameters<typeof createHttpPortal>[0] extends infer O ? Partial<O> : never = {}): Promise<HttpPortal> {
   return createHttpPortal({ endpoint: api.url, token: api.token, minRetryDelayMs: 1, maxRetryDelayMs: 5, sleep: async (ms) => void delays.push(ms), ...overrides });
-}
-
-async function captureError(promise: Promise<unknown>): Promise<CspSeatsError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as CspSeatsError;
-  }
-  throw new Error("expected a failure");
 }
 
 function order(subscriptionId: string, quantity: number, key: string, extra: Partial<PlaceOrderRequest> = {}): PlaceOrderRequest {

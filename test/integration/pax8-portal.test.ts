@@ -10,7 +10,7 @@ import type { DesiredState } from "../../provider/core/desired-types";
 import { planSeats } from "../../provider/core/plan/planner";
 import { resolvePax8Config } from "../../provider/backends/pax8/config";
 import { Pax8Portal } from "../../provider/backends/pax8/pax8-portal";
-import { COMPANY, PAX8_CREDENTIALS, PAX8_GRAPH, PAX8_NOW, PAX8_RENEWAL_WINDOW_NOW, PRODUCT, SHARED_USAGE, startPax8Fixture, SUB, type Pax8Fixture } from "../helpers/pax8-fixture";
+import { COMPANY, PAX8_NOW, PAX8_RENEWAL_WINDOW_NOW, PRODUCT, SHARED_USAGE, startPax8Fixture, SUB, type Pax8Fixture } from "../helpers/pax8-fixture";
 
 let fixture: Pax8Fixture;
 let clock: ReturnType<typeof createManualClock>;
@@ -19,21 +19,7 @@ let logs: string[];
 let portal: Pax8Portal;
 
 function open(extra: Record<string, string> = {}): Pax8Portal {
-  const config = resolvePax8Config(
-    (key) =>
-      ({
-        endpoint: fixture.pax8.url,
-        clientId: PAX8_CREDENTIALS.clientId,
-        clientSecret: PAX8_CREDENTIALS.clientSecret,
-        companyId: COMPANY,
-        graphTenantId: PAX8_GRAPH.tenantId,
-        graphClientId: PAX8_GRAPH.clientId,
-        graphClientSecret: PAX8_GRAPH.clientSecret,
-        graphEndpoint: fixture.graph.url,
-        graphTokenEndpoint: fixture.graph.url,
-        ...extra,
-      })[key],
-  );
+  const config = resolvePax8Config((key) => ({ ...fixture.settings, ...extra })[key]);
   return new Pax8Portal(config, { clock, sleep: async (ms) => void sleeps.push(ms), log: (line) => logs.push(line), pageSize: 2 });
 }
 

@@ -12,17 +12,12 @@ import type { Order, OutboxMessage } from "../../provider/core/model";
 import { getDemoFixturePath, loadPortalFixture } from "../../provider/simulator/fixture";
 import { createHttpPortal } from "../../provider/backends/http/http-portal";
 import { CLI, ensureBuilt } from "../helpers/build";
+import { getCleanEnv } from "../helpers/demo-workspace";
 import { buildTestFixture } from "../helpers/portal-server";
 
 let dir: string;
 let statePath: string;
 const running: ChildProcessWithoutNullStreams[] = [];
-
-function getCleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const key of Object.keys(env)) if (key.startsWith("CSP_SEATS_") && !(key in extra)) delete env[key];
-  return env;
-}
 
 function start(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
   const child = spawn(process.execPath, [CLI, "--state", statePath, ...args], { cwd: dir, env: getCleanEnv(env) });

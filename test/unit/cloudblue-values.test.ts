@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isCspSeatsError, type CspSeatsError } from "../../provider/core/errors";
+import { getRefusal } from "../helpers/coded-error";
 import { DEFAULT_PRODUCT_LIMITS, mapOrder, mapSubscription, parseProductLimits, sumDetailsBySku } from "../../provider/backends/cloudblue/cloudblue-mapping";
 import type { CbOrderDetailed, CbSubscriptionDetailed } from "../../provider/backends/cloudblue/simpleapi-types";
 import { buildSkuUsageLookup } from "../../provider/backends/graph/sku-usage";
@@ -25,16 +25,6 @@ function map(sub: CbSubscriptionDetailed) {
   return mapSubscription(sub, { now: NOW, recentOrders: [], limits: () => DEFAULT_PRODUCT_LIMITS, usage: () => ({ usage: 3 }) });
 }
 
-function refusal(fn: () => unknown): CspSeatsError {
-  try {
-    fn();
-  } catch (error) {
-    if (isCspSeatsError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a refusal");
-}
-
 describe("a CloudBlue subscription with an impossible value is refused before it is mapped", () => {
   it("maps a sound one", () => {
     expect(map(subscription()).lines[0]).toMatchObject({ limit: 20, unitPrice: { currency: "EUR", amount: "5.60" } });
@@ -51,7 +41,7 @@ describe("a CloudBlue subscription with an impossible value is refused before it
     { name: "a date in year 10000", sub: subscription({ expirationDate: "10000-01-01" }), summary: 'expirationDate is "10000-01-01": a date must lie in the years 2000..9998' },
     { name: "a day that does not exist", sub: subscription({ creationDate: "2026-02-30" }), summary: 'creationDate is "2026-02-30": not a date' },
   ])("$name", ({ sub, summary }) => {
-    const error = refusal(() => map(sub));
+    const error = getRefusal(() => map(sub));
     expect(error.code).toBe("VENDOR_VALUE_INVALID");
     expect(error.summary).toContain(summary);
     expect(error.details).toMatchObject({ vendor: "CloudBlue", object: "subscription 1234567" });
@@ -60,7 +50,7 @@ describe("a CloudBlue subscription with an impossible value is refused before it
 
   it("refuses a recent order with an impossible date or marker", () => {
     const order = { id: "5000001", orderNumber: "SO000001", type: "change", customerId: "1000001", status: "completed", creationDate: "2026-05-11T25:00:00Z" } as const;
-    const error = refusal(() => mapSubscription(subscription(), { now: NOW, recentOrders: [order], limits: () => DEFAULT_PRODUCT_LIMITS, usage: () => ({ usage: 3 }) }));
+    const error = getRefusal(() => mapSubscription(subscription(), { now: NOW, recentOrders: [order], limits: () => DEFAULT_PRODUCT_LIMITS, usage: () => ({ usage: 3 }) }));
     expect(error.summary).toContain("CloudBlue order SO000001 creationDate");
   });
 });
@@ -76,7 +66,7 @@ describe("catalog bounds", () => {
     { product: { mpn: "A", maximumQuantity: "2.5" }, summary: "maximumQuantity is 2.5: a quantity is a whole number of seats" },
     { product: { mpn: "A", minimumQuantity: "50", maximumQuantity: "10" }, summary: 'minimumQuantity is "50": the minimum is above the maximum 10' },
   ])("refuse $product", ({ product, summary }) => {
-    const error = refusal(() => parseProductLimits(product));
+    const error = getRefusal(() => parseProductLimits(product));
     expect(error.code).toBe("VENDOR_VALUE_INVALID");
     expect(error.summary).toContain(summary);
   });
@@ -84,17 +74,17 @@ describe("catalog bounds", () => {
 
 describe("order amounts", () => {
   it("refuse a malformed or unknown-currency detail, naming the order and the detail", () => {
-    const bad = refusal(() => sumDetailsBySku([{ type: "recurring", mpn: "A", extendedPrice: { amount: "12.3.4", currency: "EUR" } }], "EUR", ["A"], "order SO000009"));
+    const bad = getRefusal(() => sumDetailsBySku([{ type: "recurring", mpn: "A", extendedPrice: { amount: "12.3.4", currency: "EUR" } }], "EUR", ["A"], "order SO000009"));
     expect(bad.summary).toBe('CloudBlue order SO000009 details[0].extendedPrice.amount is "12.3.4": not a decimal amount');
     expect(bad.fix).toContain("csp-seats acted on none of it");
-    const euro = refusal(() => sumDetailsBySku([{ type: "recurring", mpn: "A", extendedPrice: { amount: "1.00", currency: "EURO" } }], "EUR", ["A"], "estimate for 1234567"));
+    const euro = getRefusal(() => sumDetailsBySku([{ type: "recurring", mpn: "A", extendedPrice: { amount: "1.00", currency: "EURO" } }], "EUR", ["A"], "estimate for 1234567"));
     expect(euro.summary).toContain("estimate for 1234567 details[0].extendedPrice.currency");
     expect(euro.fix).toContain("nothing was planned or ordered");
   });
 
   it("refuse an order whose products carry a negative quantity", () => {
     const order: CbOrderDetailed = { id: "5000002", orderNumber: "SO000002", type: "change", customerId: "1000001", status: "completed", products: [{ mpn: "A", quantity: -1 }] };
-    expect(refusal(() => mapOrder(order, "EUR")).summary).toBe("CloudBlue order SO000002 products[0].quantity is -1: a quantity cannot be negative");
+    expect(getRefusal(() => mapOrder(order, "EUR")).summary).toBe("CloudBlue order SO000002 products[0].quantity is -1: a quantity cannot be negative");
   });
 });
 
@@ -106,7 +96,7 @@ describe("Microsoft Graph counts", () => {
     { fields: { consumedUnits: 1.5 }, summary: "consumedUnits is 1.5: a quantity is a whole number of seats" },
     { fields: { prepaidUnits: { enabled: -5 } }, summary: "prepaidUnits.enabled is -5" },
   ])("refuse $fields", ({ fields, summary }) => {
-    const error = refusal(() => buildSkuUsageLookup([sku(fields)], { A: "EXCHANGESTANDARD" }));
+    const error = getRefusal(() => buildSkuUsageLookup([sku(fields)], { A: "EXCHANGESTANDARD" }));
     expect(error.code).toBe("VENDOR_VALUE_INVALID");
     expect(error.summary).toContain(summary);
   });

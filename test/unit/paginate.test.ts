@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isCspSeatsError, type CspSeatsError } from "../../provider/core/errors";
+import { getRejection } from "../helpers/coded-error";
 import { collectPages, type Page } from "../../provider/backends/shared/paginate";
 
 const OPTIONS = { vendor: "Acme", list: "GET /things", cursorField: "pageToken" };
@@ -14,16 +14,6 @@ function script<C extends string | number>(pages: readonly Page<{ id: string }, 
       return pages[Math.min(index, pages.length - 1)];
     },
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CspSeatsError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isCspSeatsError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
 }
 
 const item = (id: string) => ({ id });
@@ -52,7 +42,7 @@ describe("collectPages refuses a list that does not advance", () => {
     { name: "the same token twice in a row", pages: [{ items: [item("a")], next: "t1" }, { items: [item("b")], next: "t1" }] },
     { name: "an earlier token again", pages: [{ items: [item("a")], next: "t1" }, { items: [item("b")], next: "t2" }, { items: [item("c")], next: "t1" }] },
   ])("$name: VENDOR_PAGINATION_LOOP naming the vendor, the list and the field", async ({ pages }) => {
-    const error = await rejection(collectPages(script<string>(pages).fetch, OPTIONS));
+    const error = await getRejection(collectPages(script<string>(pages).fetch, OPTIONS));
     expect(error.code).toBe("VENDOR_PAGINATION_LOOP");
     expect(error.summary).toContain("Acme GET /things sent pageToken \"t1\"");
     expect(error.details).toMatchObject({ vendor: "Acme", list: "GET /things", field: "pageToken", value: "t1" });
@@ -66,14 +56,14 @@ describe("collectPages refuses a list that does not advance", () => {
     { name: "a fractional offset", next: [2.5] },
   ])("numeric cursors must grow: $name", async ({ next }) => {
     const pages = script<number>([...next.map((n, i) => ({ items: [item(`i${i}`)], next: n }))]);
-    const error = await rejection(collectPages(pages.fetch, { ...OPTIONS, cursorField: "offset" }));
+    const error = await getRejection(collectPages(pages.fetch, { ...OPTIONS, cursorField: "offset" }));
     expect(error.code).toBe("VENDOR_PAGINATION_LOOP");
     expect(error.details).toMatchObject({ field: "offset" });
   });
 
   it("an item that comes back on a later page (the cursor moves, the data does not)", async () => {
     let n = 0;
-    const error = await rejection(collectPages(async () => ({ items: [item("same")], next: `t${++n}`, correlationId: `c-${n}` }), { ...OPTIONS, itemKey: (i) => i.id }));
+    const error = await getRejection(collectPages(async () => ({ items: [item("same")], next: `t${++n}`, correlationId: `c-${n}` }), { ...OPTIONS, itemKey: (i) => i.id }));
     expect(error.code).toBe("VENDOR_PAGINATION_LOOP");
     expect(error.summary).toContain("sent item same again on page 2");
     expect(error.correlationId).toBe("c-2");
@@ -83,7 +73,7 @@ describe("collectPages refuses a list that does not advance", () => {
 describe("collectPages bounds every listing", () => {
   it("in pages: an endless run of new tokens stops at maxPages", async () => {
     let reads = 0;
-    const error = await rejection(collectPages(async (_c: string | undefined, index) => ((reads += 1), { items: [item(`i${index}`)], next: `t${index}` }), { ...OPTIONS, maxPages: 25 }));
+    const error = await getRejection(collectPages(async (_c: string | undefined, index) => ((reads += 1), { items: [item(`i${index}`)], next: `t${index}` }), { ...OPTIONS, maxPages: 25 }));
     expect(error.code).toBe("VENDOR_PAGINATION_LIMIT");
     expect(error.summary).toContain("25 pages read and the list has not ended");
     expect(reads).toBe(25);
@@ -91,7 +81,7 @@ describe("collectPages bounds every listing", () => {
 
   it("in items", async () => {
     let n = 0;
-    const error = await rejection(collectPages(async () => ({ items: [item(`a${++n}`), item(`b${n}`)], next: `t${n}` }), { ...OPTIONS, maxItems: 5 }));
+    const error = await getRejection(collectPages(async () => ({ items: [item(`a${++n}`), item(`b${n}`)], next: `t${n}` }), { ...OPTIONS, maxItems: 5 }));
     expect(error.code).toBe("VENDOR_PAGINATION_LIMIT");
     expect(error.summary).toContain("over 5 items");
   });
@@ -104,7 +94,7 @@ describe("collectPages bounds every listing", () => {
       now += 4_000;
       return { items: [item(`i${index}`)], next: `t${index}` };
     };
-    const error = await rejection(collectPages(fetch, { ...OPTIONS, deadlineMs: 10_000, now: () => now }));
+    const error = await getRejection(collectPages(fetch, { ...OPTIONS, deadlineMs: 10_000, now: () => now }));
     expect(error.code).toBe("VENDOR_PAGINATION_LIMIT");
     expect(error.summary).toContain("took over 10 s");
     expect(reads).toBe(3);

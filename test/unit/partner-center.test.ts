@@ -13,24 +13,14 @@ import { mapPartnerCenterError, mapTokenError } from "../../provider/backends/pa
 import type { PcSubscription } from "../../provider/backends/partner-center/pc-types";
 import { TokenBucket } from "../../provider/backends/partner-center/rate-limiter";
 import type { HttpResponse } from "../../provider/backends/shared/http-client";
-import { isCspSeatsError } from "../../provider/core/errors";
 import { createScheduleWipeFindings } from "../../provider/core/plan/findings";
 import { planSubscription } from "../../provider/core/plan/planner";
+import { getRefusal } from "../helpers/coded-error";
 
 const EXAMPLES = path.resolve(__dirname, "../../schema/vendor/partner-center/examples");
 const readExample = (name: string): PcSubscription => JSON.parse(fs.readFileSync(path.join(EXAMPLES, name), "utf8")) as PcSubscription;
 const SETTINGS: Record<string, string> = { tenantId: "t-1", clientId: "c-1", clientSecret: "s3cret-value", refreshToken: "rt-value", customerId: "cust-1" };
 const context = { customerId: "cust-1", now: new Date("2021-01-20T12:00:00Z"), price: { currency: "USD", amount: "6.00" }, currency: "USD", usage: { usage: 9, usageScope: "tenant-wide: O365_BUSINESS_ESSENTIALS" } };
-
-function failure(fn: () => unknown): { code: string; summary: string; fix: string; details?: Record<string, unknown> } {
-  try {
-    fn();
-  } catch (error) {
-    if (isCspSeatsError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a CspSeatsError");
-}
 
 describe("Partner Center settings", () => {
   it("resolves defaults: the global endpoint, the partner tenant's v2.0 token endpoint, USD, 500 a minute", () => {
@@ -61,7 +51,7 @@ describe("Partner Center settings", () => {
     { reason: "a price without a currency", settings: { ...SETTINGS, prices: "X=6.00" }, text: "not \"<amount> <currency>\"" },
     { reason: "more than Partner Center's 500 a minute", settings: { ...SETTINGS, requestsPerMinute: "600" }, text: "not a whole number in 1..500" },
   ])("refuses $reason with CONFIG_PARTNER_CENTER, never echoing a secret", ({ settings, text }) => {
-    const error = failure(() => resolvePartnerCenterConfig((k) => (settings as Record<string, string>)[k]));
+    const error = getRefusal(() => resolvePartnerCenterConfig((k) => (settings as Record<string, string>)[k]));
     expect(error.code).toBe("CONFIG_PARTNER_CENTER");
     expect(error.summary).toContain(text);
     expect(JSON.stringify(error)).not.toContain("s3cret-value");
@@ -91,7 +81,7 @@ describe("mapping Microsoft's documented bodies", () => {
   });
 
   it("an impossible quantity is VENDOR_VALUE_INVALID naming the subscription and the field", () => {
-    const error = failure(() => mapPcSubscription({ ...readExample("get-a-subscription-by-id.response-200-new-commerce.json"), quantity: -1 }, context));
+    const error = getRefusal(() => mapPcSubscription({ ...readExample("get-a-subscription-by-id.response-200-new-commerce.json"), quantity: -1 }, context));
     expect(error).toMatchObject({ code: "VENDOR_VALUE_INVALID", details: { vendor: "Partner Center", field: "quantity" } });
   });
 
@@ -179,11 +169,11 @@ describe("changes", () => {
     const lines = pricePcLines(sub, [{ sku: sub.lines[0]!.sku, quantity: 18, effective: "now" }], { currency: "USD", amount: "6.00" }, now, true);
     // 3 seats x 6.00 x 25 of 31 days (2021-01-20 .. 2021-02-14).
     expect(lines[0]!.amount).toEqual({ currency: "USD", amount: "14.52" });
-    expect(failure(() => pricePcLines(sub, [{ sku: sub.lines[0]!.sku, quantity: 18, effective: "now" }], undefined, now, true)).code).toBe("PARTNER_CENTER_PRICE_UNKNOWN");
+    expect(getRefusal(() => pricePcLines(sub, [{ sku: sub.lines[0]!.sku, quantity: 18, effective: "now" }], undefined, now, true)).code).toBe("PARTNER_CENTER_PRICE_UNKNOWN");
   });
 
   it("accepts only the subscription's own offer, once per effective time", () => {
-    expect(failure(() => checkPcLines(sub, { subscriptionId: sub.id, lines: [{ sku: "OTHER", quantity: 1, effective: "now" }] })).code).toBe("PORTAL_SKU_NOT_FOUND");
+    expect(getRefusal(() => checkPcLines(sub, { subscriptionId: sub.id, lines: [{ sku: "OTHER", quantity: 1, effective: "now" }] })).code).toBe("PORTAL_SKU_NOT_FOUND");
     expect(checkPcLines(sub, { subscriptionId: sub.id, lines: [{ sku: sub.lines[0]!.sku, quantity: 1, effective: "renewal" }] }).renewal?.quantity).toBe(1);
   });
 
@@ -219,7 +209,7 @@ describe("the partner-center backend kind in the one resolver", () => {
 
   it("refuses the partner-center backend without its settings as CONFIG_PARTNER_CENTER", async () => {
     const { resolveRuntimeConfig } = await import("../../provider/app/runtime-config");
-    const error = failure(() => resolveRuntimeConfig({ explicit: { backend: "partner-center" }, env: {}, cwd: "/p" }));
+    const error = getRefusal(() => resolveRuntimeConfig({ explicit: { backend: "partner-center" }, env: {}, cwd: "/p" }));
     expect(error).toMatchObject({ code: "CONFIG_PARTNER_CENTER", summary: "the partner-center backend is missing tenantId, clientId, clientSecret, customerId" });
     expect(error.fix).toContain("csp-seats:clientSecret (or CSP_SEATS_PARTNER_CENTER_CLIENT_SECRET)");
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isCspSeatsError, type CspSeatsError } from "../../provider/core/errors";
+import { getRefusal } from "../helpers/coded-error";
 import { isKnownCurrency } from "../../provider/core/money";
 import {
   checkCurrency,
@@ -11,16 +11,6 @@ import {
 } from "../../provider/backends/shared/vendor-values";
 
 const AT: VendorObject = { vendor: "CloudBlue", object: "subscription 1234567" };
-
-function refusal(fn: () => unknown): CspSeatsError {
-  try {
-    fn();
-  } catch (error) {
-    if (isCspSeatsError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a refusal");
-}
 
 describe("quantities are whole seat counts in 0..1,000,000", () => {
   it.each([0, 1, 5.0, 1_000_000])("%s is accepted", (value) => {
@@ -35,7 +25,7 @@ describe("quantities are whole seat counts in 0..1,000,000", () => {
     { value: Number.NaN, reason: "a quantity must be a number" },
     { value: null, reason: "a quantity must be a number" },
   ])("$value is refused: $reason", ({ value, reason }) => {
-    const error = refusal(() => checkQuantity(AT, "products[0].quantity", value));
+    const error = getRefusal(() => checkQuantity(AT, "products[0].quantity", value));
     expect(error.code).toBe("VENDOR_VALUE_INVALID");
     expect(error.summary).toContain(`CloudBlue subscription 1234567 products[0].quantity is `);
     expect(error.summary).toContain(reason);
@@ -44,7 +34,7 @@ describe("quantities are whole seat counts in 0..1,000,000", () => {
   });
 
   it("words the summary as the issue does", () => {
-    expect(refusal(() => checkQuantity(AT, "products[0].quantity", -3)).summary).toBe("CloudBlue subscription 1234567 products[0].quantity is -3: a quantity cannot be negative");
+    expect(getRefusal(() => checkQuantity(AT, "products[0].quantity", -3)).summary).toBe("CloudBlue subscription 1234567 products[0].quantity is -3: a quantity cannot be negative");
   });
 });
 
@@ -54,7 +44,7 @@ describe("currencies are ISO-4217 codes money can be in (Intl's list)", () => {
   });
 
   it.each(["EURO", "XXX", "XTS", "", "E1R", 978, undefined])("%s is refused", (code) => {
-    const error = refusal(() => checkCurrency(AT, "products[0].unitPrice.currency", code));
+    const error = getRefusal(() => checkCurrency(AT, "products[0].unitPrice.currency", code));
     expect(error.code).toBe("VENDOR_VALUE_INVALID");
     expect(error.details).toMatchObject({ field: "products[0].unitPrice.currency" });
   });
@@ -79,16 +69,16 @@ describe("amounts are decimal strings that stay exact", () => {
     { amount: "1234567890123456.00", reason: "at most 15 digits before the decimal point" },
     { amount: "1.12345678901", reason: "at most 10 decimal digits" },
   ])("$amount is refused: $reason", ({ amount, reason }) => {
-    const error = refusal(() => checkDecimalAmount(AT, "products[0].unitPrice.amount", amount));
+    const error = getRefusal(() => checkDecimalAmount(AT, "products[0].unitPrice.amount", amount));
     expect(error.code).toBe("VENDOR_VALUE_INVALID");
     expect(error.summary).toContain(reason);
   });
 
   it("holds an exact portal to its currency's digits", () => {
     expect(checkMoney(AT, "unitPrice", { currency: "EUR", amount: "5.60" }, "EUR")).toEqual({ currency: "EUR", amount: "5.60" });
-    expect(refusal(() => checkMoney(AT, "unitPrice", { currency: "EUR", amount: "5.605" })).summary).toContain("EUR has 2 decimal digits");
-    expect(refusal(() => checkMoney(AT, "unitPrice", { currency: "JPY", amount: "5.5" })).summary).toContain("JPY has 0 decimal digits");
-    expect(refusal(() => checkMoney(AT, "unitPrice", { currency: "USD", amount: "5.60" }, "EUR")).summary).toContain("the subscription is in EUR");
+    expect(getRefusal(() => checkMoney(AT, "unitPrice", { currency: "EUR", amount: "5.605" })).summary).toContain("EUR has 2 decimal digits");
+    expect(getRefusal(() => checkMoney(AT, "unitPrice", { currency: "JPY", amount: "5.5" })).summary).toContain("JPY has 0 decimal digits");
+    expect(getRefusal(() => checkMoney(AT, "unitPrice", { currency: "USD", amount: "5.60" }, "EUR")).summary).toContain("the subscription is in EUR");
   });
 });
 
@@ -107,12 +97,12 @@ describe("dates exist and lie in 2000..9998", () => {
     { date: "2026-05-12Tnoon", reason: "not a date-time" },
     { date: 20260512, reason: "a date must be a string" },
   ])("$date is refused: $reason", ({ date, reason }) => {
-    const error = refusal(() => checkVendorDate(AT, "expirationDate", date));
+    const error = getRefusal(() => checkVendorDate(AT, "expirationDate", date));
     expect(error.code).toBe("VENDOR_VALUE_INVALID");
     expect(error.summary).toContain(reason);
   });
 
   it("a date-only field refuses a time", () => {
-    expect(refusal(() => checkVendorDate(AT, "termEnd", "2026-05-12T00:00:00Z", { dateOnly: true })).summary).toContain("YYYY-MM-DD");
+    expect(getRefusal(() => checkVendorDate(AT, "termEnd", "2026-05-12T00:00:00Z", { dateOnly: true })).summary).toContain("YYYY-MM-DD");
   });
 });
